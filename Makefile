@@ -1,0 +1,57 @@
+# cvcourse: `make book` builds the website, `make test` runs every check.
+# Both create the virtual environment in .venv themselves (and refresh it when
+# pyproject.toml changes); only Python 3.10+, make and git are needed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+# Tools run from the environment (nbgrader calls `alembic`, jupyter-book starts kernels).
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: help venv book test chapters lab serve bench bench-quick clean
+
+help:
+	@echo "make book      build the website into _build/html (warnings are errors)"
+	@echo "make test      run every check: unit tests, notebooks, nbgrader round trip, book"
+	@echo "make chapters  regenerate chapters/ (student notebooks) from solutions/"
+	@echo "make lab       JupyterLab on chapters/"
+	@echo "make serve     serve the built website on http://localhost:$(PORT)"
+	@echo "make bench     time cvcourse against the reference libraries, and every chapter"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo
+	@echo "The course is built. Open $(abspath _build/html/index.html) in a browser,"
+	@echo "or run 'make serve' and visit http://localhost:$(PORT)."
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --durations=15
+
+chapters: $(STAMP)
+	$(BIN)/python tools/chapters.py build
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab chapters/
+
+serve:
+	@test -f _build/html/index.html || $(MAKE) book
+	$(BIN)/python -m http.server $(PORT) --directory _build/html
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run.py --quick
+
+clean:
+	rm -rf _build course .pytest_cache

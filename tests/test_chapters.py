@@ -1,0 +1,75 @@
+"""chapters/ is what `make chapters` makes from solutions/, holds no answers, and is in the book."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+import yaml
+from conftest import ROOT, chapter_names, chapter_tool
+
+SOLUTION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.S)
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+
+
+def test_chapters_in_sync_with_solutions():
+    stale = chapter_tool.check(chapter_names())
+    assert not stale, f"chapters/ differs from solutions/ for {stale}: run `make chapters` and commit"
+
+
+def test_no_orphan_chapters():
+    orphans = {p.stem for p in (ROOT / "chapters").glob("*.ipynb")} - set(chapter_names())
+    assert not orphans, f"chapters without a source in solutions/: {sorted(orphans)}"
+
+
+@pytest.mark.parametrize("name", chapter_names())
+def test_chapter_leaks_no_answers(name):
+    source = (ROOT / "solutions" / f"{name}.md").read_text()
+    student = nbformat.read(ROOT / "chapters" / f"{name}.ipynb", as_version=4)
+    text = "\n".join(cell.source for cell in student.cells)
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in text, f"{name}: '{marker}' reached the student version"
+    visible = {line.strip() for line in HIDDEN.sub("", SOLUTION.sub("", source)).splitlines()}
+    secret_lines = {
+        line.strip()
+        for block in SOLUTION.findall(source) + HIDDEN.findall(source)
+        for line in block.splitlines()
+        if len(line.strip()) > 25 and line.strip() not in visible  # specific to the answer
+    }
+    leaked = sorted(line for line in secret_lines if line in text)
+    assert not leaked, f"{name}: solution or hidden-test lines in the student version: {leaked[:3]}"
+    assert all(not cell.get("outputs") for cell in student.cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("name", chapter_names())
+def test_chapter_has_exercises_with_hidden_tests(name):
+    source = (ROOT / "solutions" / f"{name}.md").read_text()
+    notebook = chapter_tool.read_source(name)
+    solutions = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    tests = {c.metadata["nbgrader"]["grade_id"]: c for c in notebook.cells
+             if c.metadata.get("nbgrader", {}).get("grade")}
+    assert solutions, f"{name} has no exercises"
+    for cell in solutions:
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        test = tests.get(f"test_{grade_id}")
+        assert test is not None, f"{name}: exercise {grade_id} has no test cell test_{grade_id}"
+        assert test.metadata["nbgrader"]["locked"] and test.metadata["nbgrader"]["points"] > 0
+        assert "### BEGIN HIDDEN TESTS" in test.source, f"{name}: test_{grade_id} has no hidden tests"
+    assert len(SOLUTION.findall(source)) == len(solutions)
+
+
+def _toc_files(entries):
+    for entry in entries:
+        if "file" in entry:
+            yield entry["file"]
+        yield from _toc_files(entry.get("chapters", []) + entry.get("sections", []))
+
+
+def test_table_of_contents_lists_every_chapter():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"], *_toc_files(toc["parts"])]
+    listed = {f.split("/", 1)[1] for f in files if f.startswith("chapters/")}
+    assert listed == set(chapter_names()), "_toc.yml must list exactly the chapters in solutions/"
+    for file in files:
+        assert any((ROOT / f"{file}{suffix}").exists() for suffix in (".md", ".ipynb")), file
