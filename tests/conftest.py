@@ -19,9 +19,14 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get(
 import chapters as chapter_tool  # noqa: E402
 
 
-@pytest.fixture(scope="session")
-def root() -> Path:
-    return ROOT
+def ipc_kernel_config(folder: Path) -> dict:
+    """Kernel settings for tests that start kernels while another test does too.
+
+    Kernels normally talk over TCP ports that each process picks for itself; two processes
+    starting kernels at the same moment (pytest-xdist's workers) can pick the same port and
+    lose messages. Unix-domain sockets in a folder of the test's own cannot collide.
+    """
+    return {"transport": "ipc", "ip": str(folder / "kernel")}
 
 
 def chapter_names() -> list[str]:

@@ -75,7 +75,8 @@ def write_source(name: str, course: Path) -> Path:
 
 
 def nbgrader(*args: str, course: Path) -> None:
-    """Run an nbgrader command on ``course`` with the project's configuration."""
+    """Run an nbgrader command (``args``: its name and options) on ``course``, configured
+    by the project's ``nbgrader_config.py``."""
     command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"]
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
