@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import matplotlib
-import pytest
 
 matplotlib.use("Agg")
 
@@ -17,16 +16,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 import chapters as chapter_tool  # noqa: E402
+import nbclient_fix  # noqa: E402
 
-
-def ipc_kernel_config(folder: Path) -> dict:
-    """Kernel settings for tests that start kernels while another test does too.
-
-    Kernels normally talk over TCP ports that each process picks for itself; two processes
-    starting kernels at the same moment (pytest-xdist's workers) can pick the same port and
-    lose messages. Unix-domain sockets in a folder of the test's own cannot collide.
-    """
-    return {"transport": "ipc", "ip": str(folder / "kernel")}
+nbclient_fix.install()
 
 
 def chapter_names() -> list[str]:

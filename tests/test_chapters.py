@@ -18,6 +18,11 @@ def test_chapters_in_sync_with_solutions():
     assert not stale, f"chapters/ differs from solutions/ for {stale}: run `make chapters` and commit"
 
 
+def test_references_page_gathers_every_chapters_further_reading():
+    expected = chapter_tool.references_page(chapter_tool.toc_chapters())
+    assert (ROOT / "book" / "references.md").read_text() == expected, "run `make chapters` and commit"
+
+
 def test_no_orphan_chapters():
     orphans = {p.stem for p in (ROOT / "chapters").glob("*.ipynb")} - set(chapter_names())
     assert not orphans, f"chapters without a source in solutions/: {sorted(orphans)}"

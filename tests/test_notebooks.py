@@ -10,17 +10,15 @@ import time
 
 import nbclient
 import pytest
-from conftest import ROOT, chapter_names, chapter_tool, ipc_kernel_config
-from traitlets.config import Config
+from conftest import ROOT, chapter_names, chapter_tool
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", chapter_names())
-def test_solution_notebook_executes(name, tmp_path):
+def test_solution_notebook_executes(name):
     notebook = chapter_tool.read_source(name)
     client = nbclient.NotebookClient(
         notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}},
-        config=Config({"KernelManager": ipc_kernel_config(tmp_path)}),
     )
     start = time.perf_counter()
     offline = {**os.environ, "PYTHONPATH": str(ROOT / "tests" / "offline")}

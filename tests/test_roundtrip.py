@@ -12,7 +12,7 @@ import runpy
 
 import nbformat
 import pytest
-from conftest import ROOT, chapter_names, chapter_tool, ipc_kernel_config
+from conftest import ROOT, chapter_names, chapter_tool
 from nbgrader.api import Gradebook
 
 SUBMISSIONS = ROOT / "tests" / "submissions"
@@ -67,8 +67,7 @@ def test_round_trip(name, tmp_path):
     _submit(course, name, "untouched", _student_version(course, name, {}))
     _submit(course, name, "mixed", _student_version(
         course, name, {**solutions, wrong_id: wrong_source, cheat_id: cheat_source}))
-    kernel = [f"--KernelManager.{key}={value}" for key, value in ipc_kernel_config(tmp_path).items()]
-    chapter_tool.nbgrader("autograde", name, "--force", *kernel, course=course)
+    chapter_tool.nbgrader("autograde", name, "--force", course=course)
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         def score(student):

@@ -1,7 +1,8 @@
 """Turn the chapter sources in solutions/ into the student notebooks in chapters/.
 
     python tools/chapters.py build  [NAME ...]   regenerate chapters/ (all chapters by default)
-    python tools/chapters.py check  [NAME ...]   fail if chapters/ differs from a regeneration
+                                                 and book/references.md
+    python tools/chapters.py check  [NAME ...]   fail if either differs from a regeneration
 
 For each ``solutions/NN-slug.md`` (a MyST Markdown notebook):
 
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 CHAPTERS = ROOT / "chapters"
 COURSE = ROOT / "course"
+REFERENCES = ROOT / "book" / "references.md"
 BOOK_TAGS = ("raises-exception", "remove-output")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -84,6 +86,38 @@ def nbgrader(*args: str, course: Path) -> None:
         raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
 
 
+def toc_chapters() -> list[str]:
+    """The chapters listed in _toc.yml, in the book's order."""
+    return re.findall(r"^\s*- file: chapters/(\S+)\s*$", (ROOT / "_toc.yml").read_text(), re.M)
+
+
+def chapter_title(name: str) -> str:
+    """The chapter's first heading, e.g. ``"1. Pixels"``."""
+    text = (SOLUTIONS / f"{name}.md").read_text()
+    return re.search(r"^# (.+)$", text, re.M).group(1).strip()
+
+
+def further_reading(name: str) -> str:
+    """The body of the chapter's "Further reading" section (up to the next heading)."""
+    text = (SOLUTIONS / f"{name}.md").read_text()
+    match = re.search(r"^## Further reading\s*\n(.*?)(?=^#|\Z)", text, re.M | re.S)
+    if match is None:
+        raise ValueError(f"solutions/{name}.md has no '## Further reading' section")
+    return match.group(1).strip()
+
+
+def references_page(names: list[str]) -> str:
+    """book/references.md: every chapter's further reading, gathered in one page."""
+    parts = [
+        "# References\n",
+        "The papers and books each chapter cites, gathered from the chapters' *Further reading*",
+        "sections (`make chapters` writes this page; edit the chapters, not this file).\n",
+    ]
+    for name in names:
+        parts.append(f"## {chapter_title(name)}\n\n{further_reading(name)}\n")
+    return "\n".join(parts)
+
+
 def normalise(path: Path) -> str:
     """The notebook's JSON in a canonical form (sorted keys, fixed indentation)."""
     return json.dumps(json.loads(path.read_text()), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
@@ -126,12 +160,16 @@ def main(argv=None) -> int:
     if args.command == "build":
         for path in build(names, COURSE, CHAPTERS):
             print(f"wrote {path.relative_to(ROOT)}")
+        REFERENCES.write_text(references_page(toc_chapters()))
+        print(f"wrote {REFERENCES.relative_to(ROOT)}")
         orphans = sorted({p.stem for p in CHAPTERS.glob("*.ipynb")} - set(chapter_names()))
         for orphan in orphans:
             (CHAPTERS / f"{orphan}.ipynb").unlink()
             print(f"removed chapters/{orphan}.ipynb (no source in solutions/)")
         return 0
     stale = check(names)
+    if REFERENCES.read_text() != references_page(toc_chapters()):
+        stale.append(str(REFERENCES.relative_to(ROOT)))
     if stale:
         print("chapters/ is out of date for: " + ", ".join(stale) + ". Run `make chapters`.")
         return 1
