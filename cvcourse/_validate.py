@@ -16,11 +16,20 @@ __all__ = [
     "check_ndim",
     "check_channels",
     "check_finite",
+    "check_not_empty",
+    "finite_image",
+    "grayscale",
+    "same_shape",
     "image_as_float",
+    "grayscale_as_float",
     "float_dtype_for",
+    "as_float_values",
     "check_number",
     "check_choice",
 ]
+
+#: What :func:`grayscale` asks for when an image has the wrong number of axes.
+_GRAYSCALE = "a grayscale image, shape (rows, columns)"
 
 
 def _describe(value) -> str:
@@ -98,6 +107,133 @@ def check_finite(array: np.ndarray, name: str = "image") -> None:
         )
 
 
+def check_not_empty(array: np.ndarray, name: str = "image") -> None:
+    """Raise ``ValueError`` if ``array`` has no elements (an image needs a pixel)."""
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}); it needs at least one pixel.")
+
+
+def finite_image(image, name: str = "image", *, ndim=2, what: str = _GRAYSCALE) -> np.ndarray:
+    """Return ``image`` as a non-empty array of finite numbers with ``ndim`` axes.
+
+    The values and dtype are kept as they are (bool included).
+
+    Parameters
+    ----------
+    image : array_like
+        What the caller passed.
+    name : str
+        The argument's name, used in error messages.
+    ndim : int or tuple of int
+        The allowed numbers of axes.
+    what : str
+        What such an array is, for the message when ``ndim`` is wrong.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Raises
+    ------
+    TypeError
+        If ``image`` does not hold numbers.
+    ValueError
+        If it has another number of axes, no pixel, or NaN or infinite values.
+
+    Examples
+    --------
+    >>> finite_image(np.zeros((2, 3, 3)), ndim=(2, 3)).shape
+    (2, 3, 3)
+    """
+    array = as_array(image, name)
+    check_ndim(array, ndim, name, what)
+    check_not_empty(array, name)
+    check_finite(array, name)
+    return array
+
+
+def grayscale(image, name: str = "image") -> np.ndarray:
+    """Return ``image`` as a 2-D grayscale array of finite numbers, values unchanged.
+
+    Like :func:`finite_image` with two axes, and an array of shape (rows, columns, 3 or 4)
+    gets a message saying it looks like colour and how to convert it.
+
+    Parameters
+    ----------
+    image : array_like, shape (rows, columns)
+        Any numeric or boolean dtype.
+    name : str
+        The argument's name, used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        The same data and dtype (no copy when ``image`` already is an array).
+
+    Raises
+    ------
+    TypeError
+        If ``image`` does not hold numbers.
+    ValueError
+        If it is not 2-D, is empty, or holds NaN or infinity.
+
+    Examples
+    --------
+    >>> grayscale(np.zeros((2, 3), dtype=np.uint8)).dtype
+    dtype('uint8')
+    >>> grayscale(np.zeros((2, 3, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: image must be a 2-D grayscale image; got shape (2, 3, 3), which looks like colour. Convert it first, e.g. cvcourse.color.rgb_to_gray.
+    """
+    array = as_array(image, name)
+    if array.ndim == 3 and array.shape[-1] in (3, 4):
+        raise ValueError(
+            f"{name} must be a 2-D grayscale image; got shape {array.shape}, which looks "
+            "like colour. Convert it first, e.g. cvcourse.color.rgb_to_gray."
+        )
+    return finite_image(array, name)
+
+
+def same_shape(first, second, names=("first", "second")) -> tuple[np.ndarray, np.ndarray]:
+    """Return two arrays of finite numbers that have one shape (e.g. a result and its truth).
+
+    Parameters
+    ----------
+    first, second : array_like
+        What the caller passed.
+    names : (str, str)
+        The arguments' names, used in error messages.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Both, as arrays, values and dtypes unchanged.
+
+    Raises
+    ------
+    TypeError
+        If either does not hold numbers.
+    ValueError
+        If their shapes differ or either holds NaN or infinity.
+
+    Examples
+    --------
+    >>> same_shape(np.zeros((2, 2)), np.ones((2, 3)), ("prediction", "truth"))
+    Traceback (most recent call last):
+    ...
+    ValueError: prediction and truth must have the same shape; got (2, 2) and (2, 3).
+    """
+    a, b = as_array(first, names[0]), as_array(second, names[1])
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same shape; got {a.shape} and {b.shape}."
+        )
+    check_finite(a, names[0])
+    check_finite(b, names[1])
+    return a, b
+
+
 def float_dtype_for(dtype) -> np.dtype:
     """The float dtype an image of ``dtype`` is computed in (scikit-image's rule).
 
@@ -109,11 +245,43 @@ def float_dtype_for(dtype) -> np.dtype:
     return np.dtype(np.float64)
 
 
+def as_float_values(array: np.ndarray) -> np.ndarray:
+    """The same values as floats, in the dtype :func:`float_dtype_for` picks (no rescaling).
+
+    Examples
+    --------
+    >>> as_float_values(np.array([0, 255], dtype=np.uint8))
+    array([  0., 255.])
+    """
+    return array.astype(float_dtype_for(array.dtype), copy=False)
+
+
+def _scaled_to_float(array: np.ndarray, name: str, *, allow_bool: bool, float_range: str):
+    """uint8 as ``value * (1/255)`` exactly like ``skimage.util.img_as_float``, bool as 0/1.
+
+    Floats are returned unchanged (the caller checks their range); other dtypes are refused
+    with a message naming ``float_range``, the values a float image should hold.
+    """
+    if array.dtype == np.uint8:
+        return np.multiply(array, 1.0 / 255, dtype=np.float64)
+    if array.dtype == np.bool_ and allow_bool:
+        return array.astype(np.float64)
+    if array.dtype.kind != "f":
+        accepted = "uint8, bool or float" if allow_bool else "uint8 or float"
+        raise TypeError(
+            f"{name} must be {accepted} (values 0-255 for uint8, {float_range} for float); "
+            f"got dtype {array.dtype}. Other dtypes have no agreed range: convert it first, "
+            f"e.g. skimage.util.img_as_float({name}) or {name}.astype(float)."
+        )
+    return array
+
+
 def image_as_float(image, name: str = "image", *, allow_bool: bool = False) -> np.ndarray:
     """Convert a uint8 or float image to floats in [0, 1].
 
-    uint8 values are divided by 255. Float images must already lie in [0, 1] (a common
-    mistake is a float image still holding 0-255 values, and the message says so).
+    uint8 values are multiplied by 1/255, exactly as ``skimage.util.img_as_float`` does (so
+    results match scikit-image to the last bit). Float images must already lie in [0, 1] (a
+    common mistake is a float image still holding 0-255 values, and the message says so).
 
     Parameters
     ----------
@@ -137,16 +305,8 @@ def image_as_float(image, name: str = "image", *, allow_bool: bool = False) -> n
         For NaN, infinity, or float values outside [0, 1].
     """
     array = as_array(image, name)
-    if array.dtype == np.uint8:
-        return array.astype(np.float64) / 255.0
-    if array.dtype == np.bool_ and allow_bool:
-        return array.astype(np.float64)
     if array.dtype.kind != "f":
-        accepted = "uint8, bool or float" if allow_bool else "uint8 or float"
-        raise TypeError(
-            f"{name} must be {accepted} (values 0-255 for uint8, 0.0-1.0 for float); "
-            f"got dtype {array.dtype}. Convert it first, e.g. skimage.util.img_as_float({name})."
-        )
+        return _scaled_to_float(array, name, allow_bool=allow_bool, float_range="0.0-1.0")
     check_finite(array, name)
     if array.size and (array.min() < 0 or array.max() > 1):
         hint = ""
@@ -159,7 +319,47 @@ def image_as_float(image, name: str = "image", *, allow_bool: bool = False) -> n
             f"float {name} must lie in [0, 1]; got values from {array.min():g} to {array.max():g}."
             + hint
         )
-    return array.astype(float_dtype_for(array.dtype), copy=False)
+    return as_float_values(array)
+
+
+def grayscale_as_float(image, name: str = "image") -> np.ndarray:
+    """A 2-D grayscale image as floats, the way scikit-image reads images.
+
+    uint8 is rescaled to [0, 1] by multiplying with 1/255 (exactly as
+    ``skimage.util.img_as_float``) and bool becomes 0.0/1.0, both in float64. Float images
+    keep their values whatever their finite range (a gradient may be negative), computed
+    in float32 for float16/float32 and float64 otherwise. Other integer types are refused,
+    because their scale is ambiguous.
+
+    Parameters
+    ----------
+    image : array_like, shape (rows, columns)
+        uint8, bool or float.
+    name : str
+        The argument's name, used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, or float32 for float16/float32 input.
+
+    Raises
+    ------
+    TypeError
+        For other dtypes (int16, int64, ...).
+    ValueError
+        As :func:`grayscale`: not 2-D, empty, NaN or infinity.
+
+    Examples
+    --------
+    >>> grayscale_as_float(np.array([[0, 51, 255]], dtype=np.uint8))
+    array([[0. , 0.2, 1. ]])
+    >>> grayscale_as_float(np.array([[-2.5, 300.0]], dtype=np.float32))
+    array([[ -2.5, 300. ]], dtype=float32)
+    """
+    array = _scaled_to_float(grayscale(image, name), name, allow_bool=True,
+                             float_range="any finite range")
+    return as_float_values(array)
 
 
 def check_number(
@@ -171,6 +371,7 @@ def check_number(
     low_inclusive: bool = True,
     high_inclusive: bool = True,
     integer: bool = False,
+    finite: bool = False,
 ):
     """Check that ``value`` is a real (or integer) number inside the given bounds.
 
@@ -186,6 +387,8 @@ def check_number(
         Whether the bounds themselves are allowed.
     integer : bool
         Require an integer (bools are refused).
+    finite : bool
+        Refuse infinity too (NaN is always refused).
 
     Returns
     -------
@@ -197,7 +400,7 @@ def check_number(
     TypeError
         If ``value`` is not a number (or not an integer when ``integer``).
     ValueError
-        If ``value`` is NaN or outside the bounds.
+        If ``value`` is NaN, infinite while ``finite``, or outside the bounds.
     """
     kind = numbers.Integral if integer else numbers.Real
     if isinstance(value, bool) or not isinstance(value, kind):
@@ -206,6 +409,8 @@ def check_number(
     value = int(value) if integer else float(value)
     if value != value:
         raise ValueError(f"{name} must be a number; got NaN.")
+    if finite and value in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be a finite number; got {value:g}.")
     too_low = low is not None and (value < low if low_inclusive else value <= low)
     too_high = high is not None and (value > high if high_inclusive else value >= high)
     if too_low or too_high:

@@ -24,6 +24,7 @@ from ._validate import (
     check_ndim,
     check_number,
     float_dtype_for,
+    grayscale_as_float,
 )
 
 __all__ = [
@@ -43,51 +44,6 @@ __all__ = [
 ]
 
 _NDIMAGE_MODES = ("reflect", "constant", "nearest", "mirror", "wrap")
-
-
-def _grayscale(image, name: str = "image") -> np.ndarray:
-    """A non-empty 2-D array of numbers without NaN, with a hint when it looks like colour."""
-    array = as_array(image, name)
-    if array.ndim == 3 and array.shape[-1] in (3, 4):
-        raise ValueError(
-            f"{name} must be a 2-D grayscale image; got shape {array.shape}, which looks "
-            "like colour. Convert it first, e.g. cvcourse.color.rgb_to_gray."
-        )
-    check_ndim(array, 2, name, "a grayscale image, shape (rows, columns)")
-    if array.size == 0:
-        raise ValueError(f"{name} must have at least one pixel; got shape {array.shape}.")
-    check_finite(array, name)
-    return array
-
-
-def _same_shape(first, second, names):
-    """Two arrays of numbers without NaN and of one shape (e.g. a result and its truth)."""
-    a, b = as_array(first, names[0]), as_array(second, names[1])
-    if a.shape != b.shape:
-        raise ValueError(
-            f"{names[0]} and {names[1]} must have the same shape; got {a.shape} and {b.shape}.")
-    check_finite(a, names[0])
-    check_finite(b, names[1])
-    return a, b
-
-
-def _float_image(image, name: str = "image") -> np.ndarray:
-    """A 2-D grayscale image as floats: uint8 / 255, bool as 0/1, floats kept (finite).
-
-    float16 and float32 images are computed in float32, the rest in float64, as in
-    scikit-image. Float images may have any finite range.
-    """
-    array = _grayscale(image, name)
-    if array.dtype == np.uint8:
-        return array / 255.0
-    if array.dtype == np.bool_:
-        return array.astype(np.float64)
-    if array.dtype.kind != "f":
-        raise TypeError(
-            f"{name} must be uint8, bool or float; got dtype {array.dtype}. "
-            f"Convert it first, e.g. {name}.astype(float)."
-        )
-    return array.astype(float_dtype_for(array.dtype), copy=False)
 
 
 # --------------------------------------------------------------------------- corners
@@ -134,7 +90,7 @@ def structure_tensor(image, sigma=1.0, *, mode="constant", cval=0.0):
     >>> Acc[2]
     array([0., 4., 0., 4., 0.])
     """
-    img = _float_image(image)
+    img = grayscale_as_float(image)
     sigma = check_number(sigma, "sigma", low=0, low_inclusive=False)
     check_choice(mode, "mode", _NDIMAGE_MODES)
     cval = check_number(cval, "cval")
@@ -502,7 +458,7 @@ def hessian_det_box(image, sigma=1.2):
     >>> [int(i) for i in np.unravel_index(response.argmax(), response.shape)]
     [15, 15]
     """
-    img = _float_image(image).astype(np.float64)
+    img = grayscale_as_float(image).astype(np.float64)
     sigma = check_number(sigma, "sigma", low=1.2)
     lobe = 2 * int(round((2.5 * sigma - 1) / 2)) + 1
     reach = 3 * lobe // 2  # the filter spans offsets -reach..reach
@@ -570,7 +526,7 @@ def gaussian_scale_space(image, n_octaves=None, n_scales=3, sigma0=1.6, in_sigma
     >>> [o.shape for o in gaussian_scale_space(np.zeros((64, 48)), n_octaves=3)]
     [(6, 64, 48), (6, 32, 24), (6, 16, 12)]
     """
-    img = _float_image(image)
+    img = grayscale_as_float(image)
     n_octaves, n_scales, sigma0, in_sigma = _check_scale_space_args(
         n_octaves, n_scales, sigma0, in_sigma)
     if n_octaves is None:
@@ -866,7 +822,7 @@ def sift(image, *, upsample=2, n_octaves=None, n_scales=3, sigma0=1.6, in_sigma=
     >>> features.descriptors.shape[1]
     128
     """
-    img = _float_image(image)
+    img = grayscale_as_float(image)
     contrast_threshold = check_number(contrast_threshold, "contrast_threshold", low=0)
     edge_ratio = check_number(edge_ratio, "edge_ratio", low=1, low_inclusive=False)
     border = check_number(border, "border", low=1, integer=True)

@@ -22,11 +22,13 @@ from scipy import ndimage as ndi
 
 from ._validate import (
     as_array,
+    as_float_values,
     check_choice,
     check_finite,
     check_ndim,
     check_number,
-    float_dtype_for,
+    grayscale,
+    grayscale_as_float,
     image_as_float,
 )
 
@@ -34,6 +36,8 @@ __all__ = [
     "BORDER_MODES",
     "NOISE_KINDS",
     "pad",
+    "fold_index",
+    "row_bands",
     "correlate1d",
     "correlate2d",
     "convolve2d",
@@ -77,47 +81,14 @@ NOISE_KINDS = ("gaussian", "salt_and_pepper", "speckle")
 # --------------------------------------------------------------------------------------
 
 
-def _values_2d(image, name: str = "image") -> np.ndarray:
-    """A finite, non-empty 2-D numeric array as float64 (float32 stays float32)."""
-    array = as_array(image, name)
-    check_ndim(array, 2, name, "a grayscale image, indexed [row, col]")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty (shape {array.shape}); it needs at least one pixel.")
-    check_finite(array, name)
-    return array.astype(float_dtype_for(array.dtype), copy=False)
-
-
-def _image_2d(image, name: str = "image") -> np.ndarray:
-    """A 2-D image as floats, the way scikit-image reads images.
-
-    uint8 is rescaled to [0, 1] by multiplying with 1/255 (exactly as
-    ``skimage.img_as_float``), bool becomes 0.0/1.0, float16 becomes float32, and float32
-    or float64 values are kept whatever their range (gradients may be negative). Other
-    integer types are refused, because their scale is ambiguous.
-    """
-    array = as_array(image, name)
-    if array.dtype == np.uint8:
-        array = np.multiply(array, 1.0 / 255, dtype=np.float64)
-    elif array.dtype == np.bool_:
-        array = array.astype(np.float64)
-    elif array.dtype.kind != "f":
-        raise TypeError(
-            f"{name} must be uint8 (0-255), bool or float; got dtype {array.dtype}. "
-            f"Convert it first, e.g. {name}.astype(float) / {name}.max()."
-        )
-    return _values_2d(array, name)
-
-
 def _check_mode(mode, cval) -> float:
     check_choice(mode, "mode", BORDER_MODES)
     return check_number(cval, "cval")
 
 
 def _check_sigma(sigma, truncate=4.0) -> tuple[float, float]:
-    sigma = check_number(sigma, "sigma", low=0, low_inclusive=False)
-    truncate = check_number(truncate, "truncate", low=0, low_inclusive=False)
-    if not np.isfinite(sigma) or not np.isfinite(truncate):
-        raise ValueError(f"sigma and truncate must be finite; got {sigma:g} and {truncate:g}.")
+    sigma = check_number(sigma, "sigma", low=0, low_inclusive=False, finite=True)
+    truncate = check_number(truncate, "truncate", low=0, low_inclusive=False, finite=True)
     return sigma, truncate
 
 
@@ -143,11 +114,34 @@ def _check_mask(mask, shape) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
-def _fold_index(index, size: int, mode: str) -> np.ndarray:
+def fold_index(index, size: int, mode: str) -> np.ndarray:
     """Map integer positions, inside or outside ``[0, size)``, onto pixels of the image.
 
     The rule is the border mode; outside positions get -1 with ``"constant"`` (no pixel:
-    the caller uses ``cval``). Works for positions any distance away, as SciPy does.
+    the caller uses ``cval``). Works for positions any distance away, as SciPy does. No
+    input checks: this is the building block of :func:`pad` and of the warps in
+    :mod:`cvcourse.transform`.
+
+    Parameters
+    ----------
+    index : array_like of int
+        Positions along one axis.
+    size : int
+        The number of pixels along that axis (>= 1).
+    mode : {"reflect", "constant", "nearest", "mirror", "wrap"}
+        See :data:`BORDER_MODES`.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        The pixel each position reads, -1 for none.
+
+    Examples
+    --------
+    >>> fold_index(np.arange(-3, 7), 4, "reflect")
+    array([2, 1, 0, 0, 1, 2, 3, 3, 2, 1])
+    >>> fold_index(np.arange(-3, 7), 4, "constant")
+    array([-1, -1, -1,  0,  1,  2,  3, -1, -1, -1])
     """
     index = np.asarray(index)
     if index.size == 0 or (index.min() >= 0 and index.max() < size):
@@ -159,7 +153,7 @@ def _fold_index(index, size: int, mode: str) -> np.ndarray:
 
 
 def _fold_outside(index: np.ndarray, size: int, mode: str) -> np.ndarray:
-    """The border rule of :func:`_fold_index` for positions outside the image."""
+    """The border rule of :func:`fold_index` for positions outside the image."""
     if mode == "nearest":
         return np.clip(index, 0, size - 1)
     if mode == "wrap":
@@ -178,7 +172,7 @@ def _fold_outside(index: np.ndarray, size: int, mode: str) -> np.ndarray:
 def _pad_axis(values: np.ndarray, before: int, after: int, axis: int, mode: str, cval: float):
     """Extend ``values`` by ``before`` and ``after`` entries along one axis."""
     size = values.shape[axis]
-    source = _fold_index(np.arange(-before, size + after), size, mode)
+    source = fold_index(np.arange(-before, size + after), size, mode)
     padded = np.take(values, np.maximum(source, 0), axis=axis)
     if mode == "constant":
         outside = source < 0
@@ -256,8 +250,19 @@ def pad(image, width, mode: str = "reflect", cval: float = 0.0) -> np.ndarray:
 _BAND_PIXELS = 1 << 15
 
 
-def _bands(rows: int, cols: int) -> list[slice]:
-    """Split the rows of an image into consecutive bands of about ``_BAND_PIXELS`` pixels."""
+def row_bands(rows: int, cols: int) -> list[slice]:
+    """Split the rows of an image into consecutive bands of about ``_BAND_PIXELS`` pixels.
+
+    Loops that work band by band touch little memory at a time (see ``_BAND_PIXELS``);
+    the filters here and :func:`cvcourse.transform.warp_affine` use it. No input checks.
+
+    Examples
+    --------
+    >>> row_bands(3, 20000)
+    [slice(0, 1, None), slice(1, 2, None), slice(2, 3, None)]
+    >>> row_bands(5, 4)
+    [slice(0, 5, None)]
+    """
     step = max(1, _BAND_PIXELS // cols)
     return [slice(start, min(start + step, rows)) for start in range(0, rows, step)]
 
@@ -284,8 +289,8 @@ def _correlate1d(values: np.ndarray, weights: np.ndarray, axis: int, mode: str, 
     symmetric = size % 2 == 1 and np.array_equal(weights, mirrored)
     antisymmetric = size % 2 == 1 and np.array_equal(weights, -mirrored)
     out = np.empty((rows, cols))
-    scratch = np.empty((_bands(rows, cols)[0].stop, cols))
-    for band in _bands(rows, cols):
+    scratch = np.empty((row_bands(rows, cols)[0].stop, cols))
+    for band in row_bands(rows, cols):
         result, work = out[band], scratch[:band.stop - band.start]
         if symmetric or antisymmetric:
             pair = np.add if symmetric else np.subtract
@@ -345,7 +350,7 @@ def correlate1d(image, weights, axis: int = -1, mode: str = "reflect", cval: flo
     >>> correlate1d(np.array([[0.0, 0.0, 1.0, 0.0]]), [1, 2, 3], axis=1, mode="constant")
     array([[0., 3., 2., 1.]])
     """
-    values = _values_2d(image)
+    values = as_float_values(grayscale(image))
     kernel = _check_kernel(weights, 1)
     check_choice(axis, "axis", (0, 1, -1, -2))
     cval = _check_mode(mode, cval)
@@ -359,8 +364,8 @@ def _correlate2d(values: np.ndarray, kernel: np.ndarray, centre, mode: str, cval
     widths = ((ch, kh - 1 - ch), (cw, kw - 1 - cw))
     padded = _pad2d(values.astype(np.float64, copy=False), widths, mode, cval)
     out = np.zeros((rows, cols))
-    scratch = np.empty((_bands(rows, cols)[0].stop, cols))
-    for band in _bands(rows, cols):
+    scratch = np.empty((row_bands(rows, cols)[0].stop, cols))
+    for band in row_bands(rows, cols):
         result, work = out[band], scratch[:band.stop - band.start]
         # One pass per non-zero weight, in raster order: the image shifted under the
         # kernel by (a - ch, b - cw), times the weight, added to the result.
@@ -410,7 +415,7 @@ def correlate2d(image, kernel, mode: str = "reflect", cval: float = 0.0) -> np.n
            [6., 5., 4.],
            [3., 2., 1.]])
     """
-    values = _values_2d(image)
+    values = as_float_values(grayscale(image))
     weights = _check_kernel(kernel, 2)
     cval = _check_mode(mode, cval)
     centre = (weights.shape[0] // 2, weights.shape[1] // 2)
@@ -449,7 +454,7 @@ def convolve2d(image, kernel, mode: str = "reflect", cval: float = 0.0) -> np.nd
            [4., 5., 6.],
            [7., 8., 9.]])
     """
-    values = _values_2d(image)
+    values = as_float_values(grayscale(image))
     weights = _check_kernel(kernel, 2)
     cval = _check_mode(mode, cval)
     kh, kw = weights.shape
@@ -544,7 +549,7 @@ def gaussian_blur(image, sigma: float, mode: str = "reflect", cval: float = 0.0,
     >>> round(float(blurred.sum()), 6), round(float(blurred[2, 2]), 4)
     (1.0, 0.1592)
     """
-    values = _image_2d(image)
+    values = grayscale_as_float(image)
     cval = _check_mode(mode, cval)
     weights = gaussian_kernel(sigma, truncate, ndim=1)
     blurred = _correlate1d(values, weights, 0, mode, cval)
@@ -582,7 +587,7 @@ def box_blur(image, size, mode: str = "reflect", cval: float = 0.0) -> np.ndarra
     >>> box_blur(np.array([[0.0, 3.0, 0.0, 0.0]]), (1, 3), mode="constant")
     array([[1., 1., 1., 0.]])
     """
-    values = _image_2d(image)
+    values = grayscale_as_float(image)
     rows, cols = _check_size(size)
     cval = _check_mode(mode, cval)
     blurred = _correlate1d(values, np.full(rows, 1.0 / rows), 0, mode, cval)
@@ -622,11 +627,7 @@ def median_filter(image, size=3, mode: str = "reflect", cval: float = 0.0) -> np
     >>> median_filter(np.array([[1, 9, 2, 3, 8, 4]]), size=(1, 3))
     array([[1, 2, 3, 3, 4, 4]])
     """
-    array = as_array(image)
-    check_ndim(array, 2, "image", "a grayscale image, indexed [row, col]")
-    if array.size == 0:
-        raise ValueError(f"image is empty (shape {array.shape}); it needs at least one pixel.")
-    check_finite(array)
+    array = grayscale(image)
     rows, cols = _check_size(size)
     cval = _check_mode(mode, cval)
     widths = ((rows // 2, rows - 1 - rows // 2), (cols // 2, cols - 1 - cols // 2))
@@ -671,7 +672,7 @@ def unsharp_mask(image, sigma: float = 1.0, amount: float = 1.0, clip: bool = Tr
     >>> unsharp_mask(step, sigma=1, amount=1).round(2)
     array([[0.2 , 0.16, 0.02, 0.98, 0.84, 0.8 ]])
     """
-    values = _image_2d(image_as_float(image))
+    values = image_as_float(grayscale(image))
     amount = check_number(amount, "amount")
     blurred = gaussian_blur(values, sigma, mode="reflect")
     sharpened = values + (values - blurred) * amount
@@ -764,7 +765,7 @@ def _erode(mask: np.ndarray) -> np.ndarray:
 
 
 def _edge_filter(image, smooth, axis, mode, cval):
-    values = _image_2d(image)
+    values = grayscale_as_float(image)
     cval = _check_mode(mode, cval)
     return _derivative(values, smooth, axis, mode, cval) / float(smooth.sum())
 
@@ -1003,7 +1004,7 @@ def canny_smooth(image, sigma: float = 1.0, mask=None, mode: str = "constant",
     >>> canny_smooth(np.ones((4, 4)), sigma=2).round(12)[0]
     array([1., 1., 1., 1.])
     """
-    values = _image_2d(image)
+    values = grayscale_as_float(image)
     cval = _check_mode(mode, cval)
     if mask is not None:
         mask = _check_mask(mask, values.shape)
@@ -1038,7 +1039,7 @@ def canny_gradients(smoothed):
     >>> gx[1], magnitude[1]
     (array([0., 4., 4.]), array([0., 4., 4.]))
     """
-    values = _image_2d(smoothed, "smoothed")
+    values = grayscale_as_float(smoothed, "smoothed")
     gy = _derivative(values, _SOBEL_SMOOTH, 0)
     gx = _derivative(values, _SOBEL_SMOOTH, 1)
     return gy, gx, np.sqrt(gy * gy + gx * gx)
@@ -1084,8 +1085,8 @@ def non_max_suppression(magnitude, gy, gx, mask=None) -> np.ndarray:
            [0., 0., 2., 0., 0.],
            [0., 0., 0., 0., 0.]])
     """
-    magnitude = _values_2d(magnitude, "magnitude")
-    gy, gx = _values_2d(gy, "gy"), _values_2d(gx, "gx")
+    magnitude = as_float_values(grayscale(magnitude, "magnitude"))
+    gy, gx = as_float_values(grayscale(gy, "gy")), as_float_values(grayscale(gx, "gx"))
     if not magnitude.shape == gy.shape == gx.shape:
         raise ValueError(
             f"magnitude, gy and gx must have one shape; got {magnitude.shape}, "
@@ -1139,7 +1140,7 @@ def double_threshold(magnitude, low: float, high: float):
     >>> weak, strong
     (array([[False, False,  True, False]]), array([[False, False, False,  True]]))
     """
-    magnitude = _values_2d(magnitude, "magnitude")
+    magnitude = as_float_values(grayscale(magnitude, "magnitude"))
     low = check_number(low, "low", low=0)
     high = check_number(high, "high", low=0)
     if low > high:

@@ -13,8 +13,16 @@ import numpy as np
 from scipy import fft as sfft
 from scipy import ndimage as ndi
 
-from ._validate import as_array, check_choice, check_finite, check_ndim, check_number
-from .features import _float_image, _same_shape, box_filter
+from ._validate import (
+    as_array,
+    check_choice,
+    check_finite,
+    check_ndim,
+    check_number,
+    grayscale_as_float,
+    same_shape,
+)
+from .features import box_filter
 
 __all__ = [
     "wiener_filter",
@@ -67,7 +75,7 @@ def wiener_filter(image, size=3, noise=None):
     >>> bool(np.allclose(wiener_filter(flat)[1:-1, 1:-1], 0.5))
     True
     """
-    img = _float_image(image)
+    img = grayscale_as_float(image)
     mean = box_filter(img, size, mode="constant")
     variance = np.maximum(box_filter(img * img, size, mode="constant") - mean**2, 0)
     if noise is None:
@@ -129,9 +137,9 @@ def bilateral_filter(image, sigma_spatial=1.0, sigma_color=None, *, win_size=Non
     if colour:
         if array.shape[-1] != 3:
             raise ValueError(f"a colour image must have 3 channels last; got shape {array.shape}.")
-        img = np.stack([_float_image(array[..., i]) for i in range(3)], axis=-1)
+        img = np.stack([grayscale_as_float(array[..., i]) for i in range(3)], axis=-1)
     else:
-        img = _float_image(array)[..., None]
+        img = grayscale_as_float(array)[..., None]
     sigma_spatial = check_number(sigma_spatial, "sigma_spatial", low=0, low_inclusive=False)
     if sigma_color is None:
         sigma_color = float(img.std())
@@ -311,7 +319,7 @@ def blur(image, psf, *, mode="wrap"):
     >>> bool(np.allclose(blur(point, np.ones((3, 3)) / 9)[1:4, 1:4], 1 / 9))
     True
     """
-    img = _float_image(image).astype(np.float64)
+    img = grayscale_as_float(image).astype(np.float64)
     check_choice(mode, "mode", ("wrap", "reflect", "constant", "nearest", "mirror"))
     kernel = _check_psf(psf, img.shape)
     if mode == "wrap":
@@ -324,7 +332,7 @@ def blur(image, psf, *, mode="wrap"):
 
 def _fourier_deconvolve(image, psf, balance, regulariser_otf, clip):
     """``conj(H) Y / (|H|^2 + balance |R|^2)`` for a real image, with clipping to [-1, 1]."""
-    img = _float_image(image)
+    img = grayscale_as_float(image)
     kernel = _check_psf(psf, img.shape)
     otf = psf_to_otf(kernel, img.shape)
     restored = sfft.ifft2(np.conj(otf) * sfft.fft2(img)
@@ -362,7 +370,7 @@ def inverse_filter(image, psf, *, cutoff=0.0, clip=False):
     >>> bool(np.allclose(inverse_filter(blur(sharp, psf), psf), sharp))
     True
     """
-    img = _float_image(image).astype(np.float64)
+    img = grayscale_as_float(image).astype(np.float64)
     kernel = _check_psf(psf, img.shape)
     cutoff = check_number(cutoff, "cutoff", low=0)
     otf = psf_to_otf(kernel, img.shape)
@@ -448,7 +456,7 @@ def regularized_deconvolve(image, psf, weight, *, operator=None, clip=True):
     True
     """
     weight = check_number(weight, "weight", low=0)
-    img = _float_image(image)
+    img = grayscale_as_float(image)
     kernel = _LAPLACIAN if operator is None else as_array(operator, "operator")
     check_ndim(kernel, 2, "operator")
     check_finite(kernel, "operator")
@@ -518,7 +526,7 @@ def richardson_lucy(image, psf, num_iter=50, *, clip=True, filter_epsilon=None):
     >>> bool(restored[4, 4] > 0.5)
     True
     """
-    img = _float_image(image)
+    img = grayscale_as_float(image)
     kernel = _check_psf(psf, img.shape)
     if np.any(kernel < 0):
         raise ValueError("psf must be non-negative for Richardson-Lucy.")
@@ -661,7 +669,7 @@ def blind_deconvolve(image, psf_size, *, n_iter=15, n_levels=None, weight=2e-3,
     >>> psf.shape, bool(np.isclose(psf.sum(), 1))
     ((7, 7), True)
     """
-    img = _float_image(image).astype(np.float64)
+    img = grayscale_as_float(image).astype(np.float64)
     psf_size = _odd_size(psf_size, "psf_size")
     if psf_size > min(img.shape):
         raise ValueError(f"psf_size {psf_size} is larger than the image of shape {img.shape}.")
@@ -751,7 +759,7 @@ def psnr(reference, test, *, data_range=None):
     >>> round(psnr(np.zeros((4, 4)), np.full((4, 4), 0.1)), 6)
     20.0
     """
-    ref, out = _same_shape(reference, test, ("reference", "test"))
+    ref, out = same_shape(reference, test, ("reference", "test"))
     rng = _data_range(ref, data_range)
     mse = np.mean((ref.astype(np.float64) - out.astype(np.float64)) ** 2)
     with np.errstate(divide="ignore"):
@@ -790,7 +798,7 @@ def ssim(reference, test, *, data_range=None, win_size=7):
     >>> ssim(image, image)
     1.0
     """
-    ref, out = _same_shape(reference, test, ("reference", "test"))
+    ref, out = same_shape(reference, test, ("reference", "test"))
     check_ndim(ref, 2, "reference")
     win_size = check_number(win_size, "win_size", low=3, integer=True)
     if win_size % 2 == 0 or win_size > min(ref.shape):

@@ -11,8 +11,16 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
-from ._validate import as_array, check_choice, check_finite, check_ndim, check_number
-from .features import _grayscale, _same_shape, box_filter
+from ._validate import (
+    as_array,
+    check_choice,
+    check_finite,
+    check_ndim,
+    check_number,
+    grayscale,
+    same_shape,
+)
+from .features import box_filter
 
 __all__ = [
     "histogram",
@@ -28,8 +36,8 @@ __all__ = [
 
 
 def _gray(image, name: str = "image") -> np.ndarray:
-    """A finite 2-D grayscale array of any real dtype (bool becomes uint8)."""
-    array = _grayscale(image, name)
+    """:func:`grayscale`, with bool read as uint8 so that histograms get integer bins."""
+    array = grayscale(image, name)
     return array.astype(np.uint8) if array.dtype == np.bool_ else array
 
 
@@ -459,7 +467,7 @@ def _update_centres(samples, labels, centres, distances):
 
 
 def _masks(prediction, truth):
-    pred, true = _same_shape(prediction, truth, ("prediction", "truth"))
+    pred, true = same_shape(prediction, truth, ("prediction", "truth"))
     for array, name in ((pred, "prediction"), (true, "truth")):
         if array.dtype != np.bool_ and not np.isin(array, (0, 1)).all():
             raise ValueError(f"{name} must be a binary mask (bool or 0/1 values).")

@@ -15,8 +15,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_array, check_choice, check_finite, check_ndim, check_number
-from .filters import BORDER_MODES, _bands, _fold_index
+from ._validate import (
+    as_array,
+    as_float_values,
+    check_choice,
+    check_finite,
+    check_number,
+    finite_image,
+    same_shape,
+)
+from .filters import BORDER_MODES, fold_index, row_bands
 
 __all__ = [
     "rotation_matrix",
@@ -42,13 +50,6 @@ def _check_point(point, name: str) -> tuple[float, float]:
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be an (x, y) pair of numbers; got {point!r}.") from None
     return check_number(x, f"{name}[0] (x)"), check_number(y, f"{name}[1] (y)")
-
-
-def _check_finite_number(value, name: str) -> float:
-    value = check_number(value, name)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value}.")
-    return value
 
 
 def _check_matrix(matrix) -> np.ndarray:
@@ -80,12 +81,10 @@ def _inverse(matrix: np.ndarray) -> np.ndarray:
 
 
 def _check_image(image) -> np.ndarray:
-    array = as_array(image)
-    check_ndim(array, (2, 3), "image", "grayscale (rows, cols) or colour (rows, cols, channels)")
-    if array.size == 0:
-        raise ValueError(f"image is empty (shape {array.shape}); it needs at least one pixel.")
-    check_finite(array)
-    return array
+    """A non-empty finite image; colour too, since warps move every channel alike."""
+    return finite_image(
+        image, ndim=(2, 3), what="grayscale (rows, cols) or colour (rows, cols, channels)"
+    )
 
 
 def _check_shape(output_shape, default) -> tuple[int, int]:
@@ -118,7 +117,7 @@ def translation_matrix(tx: float, ty: float) -> np.ndarray:
     >>> translation_matrix(5, -2) @ [10, 10, 1]
     array([15.,  8.,  1.])
     """
-    tx, ty = _check_finite_number(tx, "tx"), _check_finite_number(ty, "ty")
+    tx, ty = check_number(tx, "tx", finite=True), check_number(ty, "ty", finite=True)
     return np.array([[1.0, 0.0, tx], [0.0, 1.0, ty], [0.0, 0.0, 1.0]])
 
 
@@ -164,7 +163,7 @@ def rotation_matrix(angle: float, center=(0.0, 0.0)) -> np.ndarray:
     >>> (rotation_matrix(90, center=(5, 5)) @ [5, 5, 1]).round(12)  # the centre stays
     array([5., 5., 1.])
     """
-    angle = np.deg2rad(_check_finite_number(angle, "angle"))
+    angle = np.deg2rad(check_number(angle, "angle", finite=True))
     cos, sin = np.cos(angle), np.sin(angle)
     return _about(np.array([[cos, sin], [-sin, cos]]), center)
 
@@ -197,8 +196,8 @@ def scaling_matrix(sx: float, sy: float | None = None, center=(0.0, 0.0)) -> np.
     >>> scaling_matrix(2, center=(1, 1)) @ [1, 1, 1]
     array([1., 1., 1.])
     """
-    sx = _check_finite_number(sx, "sx")
-    sy = sx if sy is None else _check_finite_number(sy, "sy")
+    sx = check_number(sx, "sx", finite=True)
+    sy = sx if sy is None else check_number(sy, "sy", finite=True)
     if sx == 0 or sy == 0:
         raise ValueError(
             f"scale factors must be non-zero (zero squashes the image onto a line); "
@@ -234,7 +233,7 @@ def shear_matrix(shx: float = 0.0, shy: float = 0.0, center=(0.0, 0.0)) -> np.nd
     >>> shear_matrix(0.5) @ [0, 4, 1]
     array([2., 4., 1.])
     """
-    shx, shy = _check_finite_number(shx, "shx"), _check_finite_number(shy, "shy")
+    shx, shy = check_number(shx, "shx", finite=True), check_number(shy, "shy", finite=True)
     return _about(np.array([[1.0, shx], [shy, 1.0]]), center)
 
 
@@ -328,16 +327,16 @@ def _interpolate(image: np.ndarray, x, y, order: int, mode: str, cval: float):
     """Nearest (order 0) or bilinear (order 1) samples at real positions; no checks."""
     height, width = image.shape[:2]
     if order == 0:  # the nearest pixel centre, rounding halves up
-        rows = _fold_index(np.floor(y + 0.5).astype(np.intp), height, mode)
-        cols = _fold_index(np.floor(x + 0.5).astype(np.intp), width, mode)
+        rows = fold_index(np.floor(y + 0.5).astype(np.intp), height, mode)
+        cols = fold_index(np.floor(x + 0.5).astype(np.intp), width, mode)
         return _gather(image, rows, cols, mode, cval)
     row0, col0 = np.floor(y), np.floor(x)
     dy, dx = y - row0, x - col0  # in [0, 1): how far past the top-left pixel
     if image.ndim == 3:  # one weight per pixel, shared by its channels
         dy, dx = dy[..., None], dx[..., None]
     r, c = row0.astype(np.intp), col0.astype(np.intp)
-    up, down = _fold_index(r, height, mode), _fold_index(r + 1, height, mode)
-    left, right = _fold_index(c, width, mode), _fold_index(c + 1, width, mode)
+    up, down = fold_index(r, height, mode), fold_index(r + 1, height, mode)
+    left, right = fold_index(c, width, mode), fold_index(c + 1, width, mode)
     top = (1 - dx) * _gather(image, up, left, mode, cval) + dx * _gather(image, up, right, mode, cval)
     bottom = ((1 - dx) * _gather(image, down, left, mode, cval)
               + dx * _gather(image, down, right, mode, cval))
@@ -370,7 +369,7 @@ def interpolate(image, x, y, order: int = 1, mode: str = "constant", cval: float
     -------
     numpy.ndarray
         Shape of ``x`` (plus the channels). Order 0 keeps the image's dtype; order 1 is
-        float64 (float32 for float32 images).
+        float64 (float32 for float16 and float32 images).
 
     Raises
     ------
@@ -386,20 +385,12 @@ def interpolate(image, x, y, order: int = 1, mode: str = "constant", cval: float
     array([10.])
     """
     array = _check_image(image)
-    x, y = as_array(x, "x").astype(np.float64), as_array(y, "y").astype(np.float64)
-    if x.shape != y.shape:
-        raise ValueError(f"x and y must have one shape; got {x.shape} and {y.shape}.")
-    check_finite(x, "x")
-    check_finite(y, "y")
+    x, y = (positions.astype(np.float64) for positions in same_shape(x, y, ("x", "y")))
     check_choice(order, "order", (0, 1))
     check_choice(mode, "mode", BORDER_MODES)
     cval = check_number(cval, "cval")
-    values = array if order == 0 else array.astype(_float_dtype(array.dtype), copy=False)
+    values = array if order == 0 else as_float_values(array)
     return _interpolate(values, x, y, order, mode, cval)
-
-
-def _float_dtype(dtype) -> np.dtype:
-    return np.dtype(np.float32) if dtype == np.float32 else np.dtype(np.float64)
 
 
 def warp_affine(image, matrix, output_shape=None, order: int = 1, mode: str = "constant",
@@ -432,7 +423,8 @@ def warp_affine(image, matrix, output_shape=None, order: int = 1, mode: str = "c
     Returns
     -------
     numpy.ndarray
-        Order 0 keeps the dtype; order 1 gives float64 (float32 for float32 images).
+        Order 0 keeps the dtype; order 1 gives float64 (float32 for float16 and float32
+        images).
         Equals ``skimage.transform.warp(image, np.linalg.inv(matrix), order=order,
         mode=..., cval=cval, preserve_range=True)``.
 
@@ -463,10 +455,10 @@ def warp_affine(image, matrix, output_shape=None, order: int = 1, mode: str = "c
     check_choice(order, "order", (0, 1))
     check_choice(mode, "mode", BORDER_MODES)
     cval = check_number(cval, "cval")
-    values = array if order == 0 else array.astype(_float_dtype(array.dtype), copy=False)
+    values = array if order == 0 else as_float_values(array)
     out = np.empty((out_rows, out_cols) + array.shape[2:], dtype=values.dtype)
     x = np.arange(out_cols)[None, :]
-    for band in _bands(out_rows, out_cols):  # bands of rows keep the work in the CPU cache
+    for band in row_bands(out_rows, out_cols):  # bands of rows keep the work in the CPU cache
         y = np.arange(band.start, band.stop)[:, None]
         # Where does each output pixel (x, y) come from in the input?
         source_x = inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2]

@@ -268,7 +268,7 @@ def test_bad_images_and_options_are_refused_clearly():
         T.warp_affine(image, np.eye(3), output_shape=(0, 5))
     with pytest.raises(TypeError, match="output_shape"):
         T.warp_affine(image, np.eye(3), output_shape=7)
-    with pytest.raises(ValueError, match="one shape"):
+    with pytest.raises(ValueError, match="same shape"):
         T.interpolate(image, np.zeros(3), np.zeros(4))
     with pytest.raises(TypeError):
         T.forward_map("image", np.eye(3))
