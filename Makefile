@@ -9,6 +9,9 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 # Tools run from the environment (nbgrader calls `alembic`, jupyter-book starts kernels).
 export PATH := $(abspath $(BIN)):$(PATH)
+# OpenMP threads that wait passively instead of spinning: with two test workers or a
+# second program busy, PyTorch's spinning threads made a 20 s chapter take two minutes.
+export OMP_WAIT_POLICY := PASSIVE
 
 .PHONY: help venv book test chapters lab serve bench bench-quick clean
 

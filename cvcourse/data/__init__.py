@@ -11,7 +11,31 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits"]
+__all__ = [
+    "ImageInfo",
+    "list_images",
+    "load_image",
+    "mnist_subset",
+    "digits",
+    # from cvcourse.data.datasets (imported on first use: it needs PyTorch)
+    "SPLIT_SEED",
+    "stratified_split",
+    "mnist_arrays",
+    "digits_arrays",
+    "MNISTSubset",
+    "Digits",
+]
+
+_FROM_DATASETS = {"SPLIT_SEED", "stratified_split", "mnist_arrays", "digits_arrays", "MNISTSubset", "Digits"}
+
+
+def __getattr__(name):
+    """Load the PyTorch datasets only when asked for, so the NumPy chapters start quickly."""
+    if name in _FROM_DATASETS:
+        from . import datasets
+
+        return getattr(datasets, name)
+    raise AttributeError(f"module 'cvcourse.data' has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
