@@ -308,38 +308,61 @@ def transform_points(matrix, points) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
-def _gather(image: np.ndarray, rows, cols, mode: str, cval: float) -> np.ndarray:
-    """``image[rows, cols]`` at positions folded by the border mode.
+class _Pixels:
+    """An image prepared for reading at integer positions, on or off the image.
 
-    With ``mode="constant"``, position -1 means outside the image and reads ``cval``.
+    Off-image positions follow the border mode. With ``mode="constant"`` the image gets a
+    two-pixel ring of ``cval`` once, and off-image positions are clipped onto the ring, so
+    reading ``cval`` costs no test per sample, and a 2x2 neighbourhood is one index plus
+    fixed offsets. The other modes fold each position back onto the image
+    (:func:`cvcourse.filters.fold_index`).
     """
-    width = image.shape[1]
-    flat = image.reshape(image.shape[0] * width, *image.shape[2:])
-    outside = ((rows < 0) | (cols < 0)) if mode == "constant" else None
-    if outside is None or not outside.any():
-        return np.take(flat, rows * width + cols, axis=0)
-    values = np.take(flat, np.maximum(rows, 0) * width + np.maximum(cols, 0), axis=0)
-    values[outside] = cval
-    return values
+
+    def __init__(self, image: np.ndarray, mode: str, cval: float):
+        self.height, self.width = image.shape[:2]
+        self.mode = mode
+        if mode == "constant":
+            ring = [(2, 2), (2, 2)] + [(0, 0)] * (image.ndim - 2)
+            image = np.pad(image, ring, constant_values=cval)
+        self.stride = image.shape[1]
+        self.flat = image.reshape(image.shape[0] * self.stride, *image.shape[2:])
+
+    def _index(self, rows, cols):
+        if self.mode == "constant":
+            rows = np.clip(rows, -2, self.height) + 2
+            cols = np.clip(cols, -2, self.width) + 2
+        else:
+            rows = fold_index(rows, self.height, self.mode)
+            cols = fold_index(cols, self.width, self.mode)
+        return rows * self.stride + cols
+
+    def at(self, rows, cols):
+        """Values at the integer positions (rows, cols)."""
+        return np.take(self.flat, self._index(rows, cols), axis=0)
+
+    def square(self, rows, cols):
+        """Values at (r, c), (r, c + 1), (r + 1, c), (r + 1, c + 1) for each position."""
+        if self.mode == "constant":
+            index = self._index(rows, cols)  # the clipped ring keeps all four on the grid
+            offsets = (0, 1, self.stride, self.stride + 1)
+            return [np.take(self.flat, index + offset, axis=0) for offset in offsets]
+        return [self.at(rows + dr, cols + dc) for dr, dc in ((0, 0), (0, 1), (1, 0), (1, 1))]
 
 
-def _interpolate(image: np.ndarray, x, y, order: int, mode: str, cval: float):
-    """Nearest (order 0) or bilinear (order 1) samples at real positions; no checks."""
-    height, width = image.shape[:2]
+def _interpolate(pixels: _Pixels, x, y, order: int, channels: bool):
+    """Nearest (order 0) or bilinear (order 1) samples at real positions; no checks.
+
+    ``channels`` says the image has a channel axis.
+    """
     if order == 0:  # the nearest pixel centre, rounding halves up
-        rows = fold_index(np.floor(y + 0.5).astype(np.intp), height, mode)
-        cols = fold_index(np.floor(x + 0.5).astype(np.intp), width, mode)
-        return _gather(image, rows, cols, mode, cval)
+        return pixels.at(np.floor(y + 0.5).astype(np.intp), np.floor(x + 0.5).astype(np.intp))
     row0, col0 = np.floor(y), np.floor(x)
     dy, dx = y - row0, x - col0  # in [0, 1): how far past the top-left pixel
-    if image.ndim == 3:  # one weight per pixel, shared by its channels
+    if channels:  # one weight per pixel, shared by its channels
         dy, dx = dy[..., None], dx[..., None]
-    r, c = row0.astype(np.intp), col0.astype(np.intp)
-    up, down = fold_index(r, height, mode), fold_index(r + 1, height, mode)
-    left, right = fold_index(c, width, mode), fold_index(c + 1, width, mode)
-    top = (1 - dx) * _gather(image, up, left, mode, cval) + dx * _gather(image, up, right, mode, cval)
-    bottom = ((1 - dx) * _gather(image, down, left, mode, cval)
-              + dx * _gather(image, down, right, mode, cval))
+    top_left, top_right, bottom_left, bottom_right = pixels.square(row0.astype(np.intp), col0.astype(np.intp))
+    top = (1 - dx) * top_left + dx * top_right
+    bottom = (1 - dx) * bottom_left + dx * bottom_right
     return (1 - dy) * top + dy * bottom
 
 
@@ -390,7 +413,7 @@ def interpolate(image, x, y, order: int = 1, mode: str = "constant", cval: float
     check_choice(mode, "mode", BORDER_MODES)
     cval = check_number(cval, "cval")
     values = array if order == 0 else as_float_values(array)
-    return _interpolate(values, x, y, order, mode, cval)
+    return _interpolate(_Pixels(values, mode, cval), x, y, order, values.ndim == 3)
 
 
 def warp_affine(image, matrix, output_shape=None, order: int = 1, mode: str = "constant",
@@ -457,13 +480,14 @@ def warp_affine(image, matrix, output_shape=None, order: int = 1, mode: str = "c
     cval = check_number(cval, "cval")
     values = array if order == 0 else as_float_values(array)
     out = np.empty((out_rows, out_cols) + array.shape[2:], dtype=values.dtype)
+    pixels = _Pixels(values, mode, cval)
     x = np.arange(out_cols)[None, :]
     for band in row_bands(out_rows, out_cols):  # bands of rows keep the work in the CPU cache
         y = np.arange(band.start, band.stop)[:, None]
         # Where does each output pixel (x, y) come from in the input?
         source_x = inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2]
         source_y = inverse[1, 0] * x + inverse[1, 1] * y + inverse[1, 2]
-        out[band] = _interpolate(values, source_x, source_y, order, mode, cval)
+        out[band] = _interpolate(pixels, source_x, source_y, order, values.ndim == 3)
     return out
 
 
