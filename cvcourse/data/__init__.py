@@ -11,22 +11,11 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = [
-    "ImageInfo",
-    "list_images",
-    "load_image",
-    "mnist_subset",
-    "digits",
-    # from cvcourse.data.datasets (imported on first use: it needs PyTorch)
-    "SPLIT_SEED",
-    "stratified_split",
-    "mnist_arrays",
-    "digits_arrays",
-    "MNISTSubset",
-    "Digits",
-]
+# Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
+# chapters should not wait for.
+_FROM_DATASETS = ("SPLIT_SEED", "stratified_split", "mnist_arrays", "digits_arrays", "MNISTSubset", "Digits")
 
-_FROM_DATASETS = {"SPLIT_SEED", "stratified_split", "mnist_arrays", "digits_arrays", "MNISTSubset", "Digits"}
+__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS]
 
 
 def __getattr__(name):
