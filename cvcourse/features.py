@@ -23,6 +23,7 @@ from ._validate import (
     check_finite,
     check_ndim,
     check_number,
+    finite_image,
     float_dtype_for,
     grayscale_as_float,
 )
@@ -235,11 +236,9 @@ def corner_peaks(response, min_distance=1, *, threshold_abs=None, threshold_rel=
     >>> corner_peaks(r, min_distance=1).tolist()
     [[3, 2], [3, 4]]
     """
-    values = as_array(response, "response")
-    check_ndim(values, 2, "response")
+    values = finite_image(response, "response")
     if values.dtype.kind == "b":
         values = values.astype(np.uint8)
-    check_finite(values, "response")
     min_distance = check_number(min_distance, "min_distance", low=1, integer=True)
     if isinstance(exclude_border, bool):
         border = min_distance if exclude_border else 0
@@ -292,9 +291,7 @@ def integral_image(image):
     array([[ 1,  3],
            [ 4, 10]], dtype=uint64)
     """
-    array = as_array(image)
-    check_ndim(array, 2)
-    check_finite(array)
+    array = finite_image(image)
     if array.dtype.kind == "f":
         dtype = np.promote_types(array.dtype, np.float64)
     elif array.dtype.kind == "u":
@@ -342,8 +339,7 @@ def box_sum(table, top_left, bottom_right):
     >>> int(box_sum(integral_image(image), (1, 1), (2, 2))), int(image[1:3, 1:3].sum())
     (30, 30)
     """
-    table = as_array(table, "table")
-    check_ndim(table, 2, "table")
+    table = finite_image(table, "table", what="an integral image, shape (rows, columns)")
     start = as_array(top_left, "top_left")
     end = as_array(bottom_right, "bottom_right")
     if start.dtype.kind not in "iu" or end.dtype.kind not in "iu":
@@ -404,9 +400,7 @@ def box_filter(image, size, *, mode="reflect", cval=0.0):
     array([[2., 2.],
            [2., 2.]])
     """
-    array = as_array(image)
-    check_ndim(array, 2)
-    check_finite(array)
+    array = finite_image(image)
     sizes = (size, size) if np.isscalar(size) else tuple(size)
     if len(sizes) != 2:
         raise ValueError(f"size must be an int or two ints; got {size!r}.")
@@ -906,7 +900,8 @@ def match_descriptors(descriptors1, descriptors2, *, max_ratio=0.8, cross_check=
     check_finite(d2, "descriptors2")
     if d1.shape[1] != d2.shape[1]:
         raise ValueError(
-            f"descriptors must have the same length; got {d1.shape[1]} and {d2.shape[1]}.")
+            "descriptors1 and descriptors2 must hold descriptors of the same length; "
+            f"got {d1.shape[1]} and {d2.shape[1]}.")
     max_ratio = check_number(max_ratio, "max_ratio", low=0, high=1, low_inclusive=False)
     if len(d1) == 0 or len(d2) == 0:
         return np.empty((0, 2), dtype=np.intp)

@@ -52,19 +52,19 @@ def _check_point(point, name: str) -> tuple[float, float]:
     return check_number(x, f"{name}[0] (x)"), check_number(y, f"{name}[1] (y)")
 
 
-def _check_matrix(matrix) -> np.ndarray:
+def _check_matrix(matrix, name: str = "matrix") -> np.ndarray:
     """A finite 3x3 affine matrix (last row 0, 0, 1) as float64."""
-    m = as_array(matrix, "matrix")
+    m = as_array(matrix, name)
     if m.shape != (3, 3):
         raise ValueError(
-            f"matrix must be a 3x3 homogeneous matrix; got shape {m.shape}. Build one with "
+            f"{name} must be a 3x3 homogeneous matrix; got shape {m.shape}. Build one with "
             "rotation_matrix, scaling_matrix, translation_matrix, shear_matrix and compose."
         )
-    check_finite(m, "matrix")
+    check_finite(m, name)
     m = m.astype(np.float64)
     if not np.allclose(m[2], (0.0, 0.0, 1.0), rtol=0, atol=1e-12):
         raise ValueError(
-            f"matrix must be affine, with last row (0, 0, 1); got {tuple(m[2])}."
+            f"{name} must be affine, with last row (0, 0, 1); got {tuple(m[2])}."
         )
     return m
 
@@ -269,8 +269,8 @@ def compose(*matrices) -> np.ndarray:
     if not matrices:
         raise TypeError("compose needs at least one matrix.")
     result = np.eye(3)
-    for matrix in matrices:
-        result = _check_matrix(matrix) @ result
+    for index, matrix in enumerate(matrices):
+        result = _check_matrix(matrix, f"matrices[{index}]") @ result
     return result
 
 
