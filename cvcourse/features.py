@@ -5,8 +5,11 @@ by 255 first) or float (any finite range; float32 stays float32, everything else
 computed in float64). Coordinates are (row, column); angles are in radians, measured
 from the column axis towards the row axis (downwards on screen).
 
-Image derivatives use ``scipy.ndimage.sobel`` and smoothing ``scipy.ndimage.gaussian_filter``,
-the same steps scikit-image uses, because this chapter is about what is built on them.
+Derivatives and smoothing are the course's own filters from chapters 02 and 03
+(:mod:`cvcourse.filters`), which equal the ``scipy.ndimage`` functions scikit-image builds
+its features on, so the results here equal scikit-image's. The local maxima and minima of
+:func:`corner_peaks` and of SIFT's scale space come from ``scipy.ndimage.maximum_filter``
+and ``minimum_filter``: the course teaches no maximum filter of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numpy as np
 from scipy import ndimage as ndi
 from scipy.spatial import cKDTree
 
+from . import filters
 from ._validate import (
     as_array,
     check_choice,
@@ -44,10 +48,22 @@ __all__ = [
     "match_descriptors",
 ]
 
-_NDIMAGE_MODES = ("reflect", "constant", "nearest", "mirror", "wrap")
+_SOBEL_DIFFERENCE = np.array([-1.0, 0.0, 1.0])
+_SOBEL_SMOOTH = np.array([1.0, 2.0, 1.0])
 
 
 # --------------------------------------------------------------------------- corners
+
+
+def _sobel(image, axis, mode, cval):
+    """Unnormalised Sobel derivative along ``axis``, as ``scipy.ndimage.sobel`` computes it.
+
+    :func:`cvcourse.filters.sobel_h` divides by 4 and, with ``mode="constant"``, pads its
+    smoothing pass with 0; scikit-image's structure tensor (through ``scipy.ndimage``) pads
+    both passes with ``cval``, so it is built here from the same 1-D correlations.
+    """
+    difference = filters.correlate1d(image, _SOBEL_DIFFERENCE, axis=axis, mode=mode, cval=cval)
+    return filters.correlate1d(difference, _SOBEL_SMOOTH, axis=1 - axis, mode=mode, cval=cval)
 
 
 def structure_tensor(image, sigma=1.0, *, mode="constant", cval=0.0):
@@ -93,15 +109,14 @@ def structure_tensor(image, sigma=1.0, *, mode="constant", cval=0.0):
     """
     img = grayscale_as_float(image)
     sigma = check_number(sigma, "sigma", low=0, low_inclusive=False)
-    check_choice(mode, "mode", _NDIMAGE_MODES)
+    check_choice(mode, "mode", filters.BORDER_MODES)
     cval = check_number(cval, "cval")
-    d_row = ndi.sobel(img, axis=0, mode=mode, cval=cval)
-    d_col = ndi.sobel(img, axis=1, mode=mode, cval=cval)
-    window = dict(sigma=sigma, mode=mode, cval=cval, truncate=4.0)
+    d_row = _sobel(img, 0, mode, cval)
+    d_col = _sobel(img, 1, mode, cval)
     return (
-        ndi.gaussian_filter(d_row * d_row, **window),
-        ndi.gaussian_filter(d_row * d_col, **window),
-        ndi.gaussian_filter(d_col * d_col, **window),
+        filters.gaussian_blur(d_row * d_row, sigma, mode=mode, cval=cval),
+        filters.gaussian_blur(d_row * d_col, sigma, mode=mode, cval=cval),
+        filters.gaussian_blur(d_col * d_col, sigma, mode=mode, cval=cval),
     )
 
 
@@ -405,7 +420,7 @@ def box_filter(image, size, *, mode="reflect", cval=0.0):
     if len(sizes) != 2:
         raise ValueError(f"size must be an int or two ints; got {size!r}.")
     sizes = tuple(check_number(s, "size", low=1, integer=True) for s in sizes)
-    check_choice(mode, "mode", _NDIMAGE_MODES)
+    check_choice(mode, "mode", filters.BORDER_MODES)
     before = tuple(s // 2 for s in sizes)
     after = tuple(s - 1 - s // 2 for s in sizes)
     out_dtype = float_dtype_for(array.dtype) if array.dtype.kind == "f" else np.float64
@@ -527,12 +542,12 @@ def gaussian_scale_space(image, n_octaves=None, n_scales=3, sigma0=1.6, in_sigma
         n_octaves = max(1, int(np.log2(min(img.shape) / 16)) + 1)
     sigmas = sigma0 * 2.0 ** (np.arange(n_scales + 3) / n_scales)
     increments = np.sqrt(np.diff(sigmas**2))
-    base = ndi.gaussian_filter(img, np.sqrt(sigma0**2 - in_sigma**2), mode="nearest")
+    base = filters.gaussian_blur(img, np.sqrt(sigma0**2 - in_sigma**2), mode="nearest")
     octaves = []
     for _ in range(n_octaves):
         stack = [base]
         for step in increments:
-            stack.append(ndi.gaussian_filter(stack[-1], step, mode="nearest"))
+            stack.append(filters.gaussian_blur(stack[-1], step, mode="nearest"))
         octaves.append(np.stack(stack))
         base = stack[n_scales][::2, ::2]
         if min(base.shape) < 2:

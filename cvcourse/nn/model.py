@@ -328,6 +328,6 @@ def count_parameters(model) -> int:
     if callable(getattr(model, "parameters", None)):  # a torch.nn.Module
         return sum(p.numel() for p in model.parameters() if p.requires_grad)
     raise TypeError(
-        f"model must be a cvcourse.nn layer or Sequential, or a torch.nn.Module; "
-        f"got {_describe(model)}."
+        "count_parameters: model must be a cvcourse.nn layer or Sequential, or a "
+        f"torch.nn.Module; got {_describe(model)}."
     )
