@@ -101,7 +101,9 @@ def check_channels(array: np.ndarray, channels: int = 3, name: str = "image") ->
 
 def check_finite(array: np.ndarray, name: str = "image") -> None:
     """Raise ``ValueError`` if a float array holds NaN or infinity, saying where."""
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+    # A sum is finite only when every value is (NaN and infinity spread through it), and
+    # summing is much cheaper than np.isfinite's boolean array: look closer only then.
+    if array.dtype.kind == "f" and not np.isfinite(array.sum()) and not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))
         raise ValueError(
             f"{name} must hold finite numbers; found {len(bad)} NaN or infinite value(s), "
@@ -309,16 +311,18 @@ def image_as_float(image, name: str = "image", *, allow_bool: bool = False) -> n
     array = as_array(image, name)
     if array.dtype.kind != "f":
         return _scaled_to_float(array, name, allow_bool=allow_bool, float_range="0.0-1.0")
-    check_finite(array, name)
-    if array.size and (array.min() < 0 or array.max() > 1):
+    low, high = (array.min(), array.max()) if array.size else (0.0, 0.0)
+    if not (np.isfinite(low) and np.isfinite(high)):  # min and max are NaN if a value is
+        check_finite(array, name)
+    if low < 0 or high > 1:
         hint = ""
-        if array.max() > 1.5:
+        if high > 1.5:
             hint = (
                 " It looks like 0-255 values stored as floats: divide by 255, "
                 "or pass the uint8 array."
             )
         raise ValueError(
-            f"float {name} must lie in [0, 1]; got values from {array.min():g} to {array.max():g}."
+            f"float {name} must lie in [0, 1]; got values from {low:g} to {high:g}."
             + hint
         )
     return as_float_values(array)

@@ -371,15 +371,21 @@ def _correlate2d(values: np.ndarray, kernel: np.ndarray, centre, mode: str, cval
     rows, cols = values.shape
     widths = ((ch, kh - 1 - ch), (cw, kw - 1 - cw))
     padded = _pad2d(values.astype(np.float64, copy=False), widths, mode, cval)
-    out = np.zeros((rows, cols))
+    taps = list(zip(*np.nonzero(kernel))) or [(ch, cw)]  # an all-zero kernel gives zeros
+    out = np.empty((rows, cols))
     scratch = np.empty((row_bands(rows, cols)[0].stop, cols))
     for band in row_bands(rows, cols):
         result, work = out[band], scratch[:band.stop - band.start]
         # One pass per non-zero weight, in raster order: the image shifted under the
-        # kernel by (a - ch, b - cw), times the weight, added to the result.
-        for a, b in zip(*np.nonzero(kernel)):
-            np.multiply(padded[band.start + a:band.stop + a, b:b + cols], kernel[a, b], out=work)
-            result += work
+        # kernel by (a - ch, b - cw), times the weight, added to the result (which the
+        # first pass writes directly).
+        for index, (a, b) in enumerate(taps):
+            under = padded[band.start + a:band.stop + a, b:b + cols]
+            if index == 0:
+                np.multiply(under, kernel[a, b], out=result)
+            else:
+                np.multiply(under, kernel[a, b], out=work)
+                result += work
     return out.astype(values.dtype, copy=False)
 
 
