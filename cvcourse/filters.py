@@ -974,6 +974,11 @@ def gradient_magnitude_direction(image, operator: str = "sobel", mode: str = "re
 # --------------------------------------------------------------------------------------
 
 
+#: Gradient magnitudes below this are rounding noise (a blurred flat image has ~1e-16),
+#: not edges: scikit-image's floor for a low threshold of 0.
+_ROUNDING_NOISE = 1e-14
+
+
 def canny_smooth(image, sigma: float = 1.0, mask=None, mode: str = "constant",
                  cval: float = 0.0) -> np.ndarray:
     """Canny, stage 1: Gaussian smoothing that ignores what lies outside the image.
@@ -1057,8 +1062,10 @@ def non_max_suppression(magnitude, gy, gx, mask=None) -> np.ndarray:
 
     A pixel survives when its magnitude is at least ``ahead`` and at least the value
     ``behind`` it (the same, stepping the other way). This turns the blurred ridge of a
-    gradient into a line one pixel wide. The image border and pixels with zero
-    magnitude or gradient are always suppressed. This is scikit-image's interpolated rule.
+    gradient into a line one pixel wide. The image border and pixels without a gradient
+    are always suppressed: a flat region is no edge, whatever the thresholds. "Without a
+    gradient" means a magnitude below 1e-14, because blurring a flat image leaves
+    gradients of about 1e-16 from rounding. This is scikit-image's interpolated rule.
 
     Parameters
     ----------
@@ -1093,7 +1100,7 @@ def non_max_suppression(magnitude, gy, gx, mask=None) -> np.ndarray:
             f"{gy.shape} and {gx.shape}."
         )
     rows, cols = magnitude.shape
-    candidates = (magnitude > 0) & ((gy != 0) | (gx != 0))
+    candidates = (magnitude >= _ROUNDING_NOISE) & ((gy != 0) | (gx != 0))
     candidates[[0, -1], :] = candidates[:, [0, -1]] = False  # no neighbours beyond
     if mask is not None:
         candidates &= _check_mask(mask, magnitude.shape)
@@ -1127,7 +1134,9 @@ def double_threshold(magnitude, low: float, high: float):
     Returns
     -------
     weak, strong : numpy.ndarray of bool
-        ``strong``: magnitude >= high. ``weak``: low <= magnitude < high (and > 0).
+        ``strong``: magnitude >= high; ``weak``: low <= magnitude < high. A magnitude of
+        0 (a pixel that non-maximum suppression removed) is neither, even for
+        thresholds of 0.
 
     Raises
     ------
@@ -1145,8 +1154,9 @@ def double_threshold(magnitude, low: float, high: float):
     high = check_number(high, "high", low=0)
     if low > high:
         raise ValueError(f"low must not exceed high; got low={low:g} > high={high:g}.")
-    strong = magnitude >= high
-    weak = (magnitude >= low) & (magnitude > 0) & ~strong
+    survivor = magnitude > 0  # 0 means suppressed, never "at least a threshold of 0"
+    strong = survivor & (magnitude >= high)
+    weak = survivor & (magnitude >= low) & ~strong
     return weak, strong
 
 
