@@ -974,8 +974,9 @@ def gradient_magnitude_direction(image, operator: str = "sobel", mode: str = "re
 # --------------------------------------------------------------------------------------
 
 
-#: Gradient magnitudes below this are rounding noise (a blurred flat image has ~1e-16),
-#: not edges: scikit-image's floor for a low threshold of 0.
+#: Gradient magnitudes below this are rounding noise, not edges: blurring a flat image
+#: leaves gradients of about 1e-16. scikit-image's Canny uses it as the low threshold
+#: when that is 0.
 _ROUNDING_NOISE = 1e-14
 
 
@@ -1062,10 +1063,8 @@ def non_max_suppression(magnitude, gy, gx, mask=None) -> np.ndarray:
 
     A pixel survives when its magnitude is at least ``ahead`` and at least the value
     ``behind`` it (the same, stepping the other way). This turns the blurred ridge of a
-    gradient into a line one pixel wide. The image border and pixels without a gradient
-    are always suppressed: a flat region is no edge, whatever the thresholds. "Without a
-    gradient" means a magnitude below 1e-14, because blurring a flat image leaves
-    gradients of about 1e-16 from rounding. This is scikit-image's interpolated rule.
+    gradient into a line one pixel wide. The image border and pixels with zero
+    magnitude or gradient are always suppressed. This is scikit-image's interpolated rule.
 
     Parameters
     ----------
@@ -1099,26 +1098,34 @@ def non_max_suppression(magnitude, gy, gx, mask=None) -> np.ndarray:
             f"magnitude, gy and gx must have one shape; got {magnitude.shape}, "
             f"{gy.shape} and {gx.shape}."
         )
-    rows, cols = magnitude.shape
-    candidates = (magnitude >= _ROUNDING_NOISE) & ((gy != 0) | (gx != 0))
+    candidates = (magnitude > 0) & ((gy != 0) | (gx != 0))
     candidates[[0, -1], :] = candidates[:, [0, -1]] = False  # no neighbours beyond
     if mask is not None:
         candidates &= _check_mask(mask, magnitude.shape)
-    index = np.flatnonzero(candidates)
-    flat = magnitude.ravel()
-    m, dy, dx = flat[index], gy.ravel()[index], gx.ravel()[index]
+    rows, cols = magnitude.shape
+    flat, flat_gy, flat_gx = np.ravel(magnitude), np.ravel(gy), np.ravel(gx)
+    out = np.zeros_like(flat)
+    for band in row_bands(rows, cols):  # a band of rows at a time: the arrays stay in the cache
+        index = band.start * cols + np.flatnonzero(candidates[band])
+        keep = _crests(flat, flat_gy, flat_gx, index, cols)
+        out[keep] = flat[keep]
+    return out.reshape(rows, cols)
+
+
+def _crests(flat, flat_gy, flat_gx, index, cols):
+    """The pixels ``index`` (positions in the flattened image) that non-maximum suppression
+    keeps: at least as large as the interpolated magnitude ahead and behind them."""
+    m, dy, dx = flat[index], flat_gy[index], flat_gx[index]
+    abs_dy, abs_dx = np.abs(dy), np.abs(dx)
     # One step along the gradient, as an offset in the flattened image.
     row_step = np.where(dy > 0, cols, -cols)
     col_step = np.where(dx > 0, 1, -1)
-    along = np.where(np.abs(dy) > np.abs(dx), row_step, col_step)
+    along = np.where(abs_dy > abs_dx, row_step, col_step)
     diagonal = row_step + col_step
-    w = np.minimum(np.abs(dy), np.abs(dx)) / np.maximum(np.abs(dy), np.abs(dx))
+    w = np.minimum(abs_dy, abs_dx) / np.maximum(abs_dy, abs_dx)
     ahead = flat[index + diagonal] * w + flat[index + along] * (1 - w)
     behind = flat[index - diagonal] * w + flat[index - along] * (1 - w)
-    keep = index[(ahead <= m) & (behind <= m)]
-    out = np.zeros_like(magnitude)
-    out.ravel()[keep] = flat[keep]
-    return out
+    return index[(ahead <= m) & (behind <= m)]
 
 
 def double_threshold(magnitude, low: float, high: float):
@@ -1222,7 +1229,9 @@ def canny(image, sigma: float = 1.0, low_threshold: float | None = None,
     low_threshold, high_threshold : float, optional
         Hysteresis thresholds on the gradient magnitude of :func:`canny_gradients`, in
         the image's units: 0-255 for uint8, the float scale otherwise. By default 10%
-        and 20% of the largest value of the dtype (0.1 and 0.2 for floats).
+        and 20% of the largest value of the dtype (0.1 and 0.2 for floats). Even with
+        thresholds of 0, a pixel without a gradient (a magnitude below 1e-14, rounding
+        noise) is never an edge.
     mask : array of bool, optional
         Where to look for edges.
     mode, cval
@@ -1264,7 +1273,12 @@ def canny(image, sigma: float = 1.0, low_threshold: float | None = None,
         )
     smoothed = canny_smooth(array, sigma, mask, mode, cval)
     gy, gx, magnitude = canny_gradients(smoothed)
-    inside = None if mask is None else _erode(mask)
-    thin = non_max_suppression(magnitude, gy, gx, inside)
+    # Only pixels at or above the low threshold can become edges, so only they need
+    # thinning (they are still compared with all their neighbours). Rounding noise is
+    # never an edge, even for low = 0.
+    candidates = magnitude >= max(low, _ROUNDING_NOISE)
+    if mask is not None:
+        candidates &= _erode(mask)
+    thin = non_max_suppression(magnitude, gy, gx, candidates)
     weak, strong = double_threshold(thin, low, high)
     return hysteresis(weak, strong)
