@@ -1018,7 +1018,9 @@ def canny_smooth(image, sigma: float = 1.0, mask=None, mode: str = "constant",
     smoothed = gaussian_blur(values, sigma, mode, cval)
     if mode == "constant" or mask is not None:
         weight = np.ones_like(values) if mask is None else mask.astype(values.dtype)
-        smoothed /= gaussian_blur(weight, sigma, mode, cval) + np.finfo(values.dtype).eps
+        share = gaussian_blur(weight, sigma, mode, cval)  # of the weights on real pixels
+        share += np.finfo(values.dtype).eps  # (in place: no temporary image)
+        smoothed /= share
     return smoothed
 
 
@@ -1048,7 +1050,9 @@ def canny_gradients(smoothed):
     values = grayscale_as_float(smoothed, "smoothed")
     gy = _derivative(values, _SOBEL_SMOOTH, 0)
     gx = _derivative(values, _SOBEL_SMOOTH, 1)
-    return gy, gx, np.sqrt(gy * gy + gx * gx)
+    magnitude = gy * gy  # sqrt(gy**2 + gx**2), computed in place: fewer temporary images
+    magnitude += gx * gx
+    return gy, gx, np.sqrt(magnitude, out=magnitude)
 
 
 def non_max_suppression(magnitude, gy, gx, mask=None) -> np.ndarray:
