@@ -138,12 +138,12 @@ def hsv_to_rgb(image) -> np.ndarray:
     array([[[0., 0., 1.]]])
     """
     hsv = as_array(image, "image")
+    check_channels(hsv, 3)  # first: a grayscale image is no HSV image, whatever its dtype
     if hsv.dtype.kind != "f":
         raise TypeError(
             f"an HSV image must be float with H, S and V in [0, 1]; got dtype {hsv.dtype}."
         )
     hsv = image_as_float(hsv)
-    check_channels(hsv, 3)
     hue, saturation, value = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     sector = np.floor(hue * 6)
     fraction = hue * 6 - sector
