@@ -12,14 +12,18 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # OpenMP threads that wait passively instead of spinning: with two test workers or a
 # second program busy, PyTorch's spinning threads made a 20 s chapter take two minutes.
 export OMP_WAIT_POLICY := PASSIVE
+# JupyterLab refuses to start as root, the usual user in a Docker container or on a cloud VM,
+# unless it is given --allow-root; an ordinary user does not need it.
+LAB    := $(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: help venv book test chapters lab serve bench bench-quick clean
+.PHONY: help venv book test chapters lab grade serve bench bench-quick clean
 
 help:
 	@echo "make book      build the website into _build/html (warnings are errors)"
 	@echo "make test      run every check: unit tests, notebooks, nbgrader round trip, book"
 	@echo "make chapters  regenerate chapters/ (student notebooks) from solutions/"
 	@echo "make lab       JupyterLab on chapters/"
+	@echo "make grade     JupyterLab for instructors, with nbgrader's Formgrader on course/"
 	@echo "make serve     serve the built website on http://localhost:$(PORT)"
 	@echo "make bench     time cvcourse against the reference libraries, and every chapter"
 
@@ -44,7 +48,14 @@ chapters: $(STAMP)
 	$(BIN)/python tools/chapters.py build
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab chapters/
+	$(LAB) chapters/
+
+# The Formgrader works only when the course folder (course/) lies inside the server's root
+# and nbgrader_config.py is in the server's working directory: both are the repository root.
+grade: $(STAMP)
+	@test -d course/source || echo "course/ has no assignments yet: run 'make chapters' first."
+	@echo "In JupyterLab, open the Formgrader from the Nbgrader menu."
+	$(LAB) --ServerApp.root_dir=$(CURDIR)
 
 serve:
 	@test -f _build/html/index.html || $(MAKE) book

@@ -26,6 +26,8 @@ __all__ = [
     "as_float_values",
     "check_number",
     "check_choice",
+    "check_callable",
+    "random_generator",
 ]
 
 #: What :func:`grayscale` asks for when an image has the wrong number of axes.
@@ -99,7 +101,9 @@ def check_channels(array: np.ndarray, channels: int = 3, name: str = "image") ->
 
 def check_finite(array: np.ndarray, name: str = "image") -> None:
     """Raise ``ValueError`` if a float array holds NaN or infinity, saying where."""
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+    # A sum is finite only when every value is (NaN and infinity spread through it), and
+    # summing is much cheaper than np.isfinite's boolean array: look closer only then.
+    if array.dtype.kind == "f" and not np.isfinite(array.sum()) and not np.all(np.isfinite(array)):
         bad = np.argwhere(~np.isfinite(array))
         raise ValueError(
             f"{name} must hold finite numbers; found {len(bad)} NaN or infinite value(s), "
@@ -307,16 +311,18 @@ def image_as_float(image, name: str = "image", *, allow_bool: bool = False) -> n
     array = as_array(image, name)
     if array.dtype.kind != "f":
         return _scaled_to_float(array, name, allow_bool=allow_bool, float_range="0.0-1.0")
-    check_finite(array, name)
-    if array.size and (array.min() < 0 or array.max() > 1):
+    low, high = (array.min(), array.max()) if array.size else (0.0, 0.0)
+    if not (np.isfinite(low) and np.isfinite(high)):  # min and max are NaN if a value is
+        check_finite(array, name)
+    if low < 0 or high > 1:
         hint = ""
-        if array.max() > 1.5:
+        if high > 1.5:
             hint = (
                 " It looks like 0-255 values stored as floats: divide by 255, "
                 "or pass the uint8 array."
             )
         raise ValueError(
-            f"float {name} must lie in [0, 1]; got values from {array.min():g} to {array.max():g}."
+            f"float {name} must lie in [0, 1]; got values from {low:g} to {high:g}."
             + hint
         )
     return as_float_values(array)
@@ -422,7 +428,55 @@ def check_number(
 
 
 def check_choice(value, name: str, choices) -> None:
-    """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
-    if value not in choices:
+    """Raise ``ValueError`` unless ``value`` is one of ``choices``.
+
+    Arrays are refused with a short description rather than NumPy's "truth value of an
+    array is ambiguous".
+
+    Examples
+    --------
+    >>> check_choice(np.zeros(3), "mode", ("reflect", "wrap"))
+    Traceback (most recent call last):
+    ...
+    ValueError: mode must be one of 'reflect', 'wrap'; got an array of shape (3,) and dtype float64.
+    """
+    try:
+        known = not isinstance(value, np.ndarray) and value in choices
+    except (TypeError, ValueError):  # unhashable, or compared element by element
+        known = False
+    if not known:
         listed = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {listed}; got {value!r}.")
+        shown = repr(value) if isinstance(value, (str, int, float, type(None))) else _describe(value)
+        raise ValueError(f"{name} must be one of {listed}; got {shown}.")
+
+
+def check_callable(value, name: str, what: str = "a function") -> None:
+    """Raise ``TypeError`` unless ``value`` can be called (a function, a lambda, a model).
+
+    Examples
+    --------
+    >>> check_callable(None, "f", "a function of one array returning a number")
+    Traceback (most recent call last):
+    ...
+    TypeError: f must be a function of one array returning a number; got NoneType None.
+    """
+    if not callable(value):
+        raise TypeError(f"{name} must be {what}; got {_describe(value)}.")
+
+
+def random_generator(seed, name: str = "seed") -> np.random.Generator:
+    """``numpy.random.default_rng(seed)`` for a seed that is None, an int or a Generator.
+
+    Examples
+    --------
+    >>> random_generator("0")
+    Traceback (most recent call last):
+    ...
+    TypeError: seed must be None, an int or a numpy Generator; got '0'.
+    """
+    if seed is None or isinstance(seed, (np.random.Generator, np.integer)) or (
+        isinstance(seed, int) and not isinstance(seed, bool)
+    ):
+        return np.random.default_rng(seed)
+    shown = repr(seed) if isinstance(seed, (str, float)) else _describe(seed)
+    raise TypeError(f"{name} must be None, an int or a numpy Generator; got {shown}.")

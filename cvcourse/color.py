@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_array, check_channels, check_number, image_as_float
+from ._validate import as_array, check_channels, check_number, finite_image, image_as_float
 
 __all__ = [
     "REC709_WEIGHTS",
@@ -191,7 +191,7 @@ def threshold(image, value) -> np.ndarray:
     array([[False,  True],
            [False,  True]])
     """
-    array = as_array(image)
+    array = finite_image(image, ndim=(2, 3), what="a grayscale image, shape (rows, columns)")
     if array.dtype == np.uint8:
         value = check_number(value, "value", low=0, high=255)
     else:

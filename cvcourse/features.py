@@ -5,8 +5,11 @@ by 255 first) or float (any finite range; float32 stays float32, everything else
 computed in float64). Coordinates are (row, column); angles are in radians, measured
 from the column axis towards the row axis (downwards on screen).
 
-Image derivatives use ``scipy.ndimage.sobel`` and smoothing ``scipy.ndimage.gaussian_filter``,
-the same steps scikit-image uses, because this chapter is about what is built on them.
+Derivatives and smoothing are the course's own filters from chapters 02 and 03
+(:mod:`cvcourse.filters`), which equal the ``scipy.ndimage`` functions scikit-image builds
+its features on, so the results here equal scikit-image's. The local maxima and minima of
+:func:`corner_peaks` and of SIFT's scale space come from ``scipy.ndimage.maximum_filter``
+and ``minimum_filter``: the course teaches no maximum filter of its own.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import numpy as np
 from scipy import ndimage as ndi
 from scipy.spatial import cKDTree
 
+from . import filters
 from ._validate import (
     as_array,
     check_choice,
     check_finite,
     check_ndim,
     check_number,
+    finite_image,
     float_dtype_for,
     grayscale_as_float,
 )
@@ -43,10 +48,22 @@ __all__ = [
     "match_descriptors",
 ]
 
-_NDIMAGE_MODES = ("reflect", "constant", "nearest", "mirror", "wrap")
+_SOBEL_DIFFERENCE = np.array([-1.0, 0.0, 1.0])
+_SOBEL_SMOOTH = np.array([1.0, 2.0, 1.0])
 
 
 # --------------------------------------------------------------------------- corners
+
+
+def _sobel(image, axis, mode, cval):
+    """Unnormalised Sobel derivative along ``axis``, as ``scipy.ndimage.sobel`` computes it.
+
+    :func:`cvcourse.filters.sobel_h` divides by 4 and, with ``mode="constant"``, pads its
+    smoothing pass with 0; scikit-image's structure tensor (through ``scipy.ndimage``) pads
+    both passes with ``cval``, so it is built here from the same 1-D correlations.
+    """
+    difference = filters.correlate1d(image, _SOBEL_DIFFERENCE, axis=axis, mode=mode, cval=cval)
+    return filters.correlate1d(difference, _SOBEL_SMOOTH, axis=1 - axis, mode=mode, cval=cval)
 
 
 def structure_tensor(image, sigma=1.0, *, mode="constant", cval=0.0):
@@ -92,15 +109,14 @@ def structure_tensor(image, sigma=1.0, *, mode="constant", cval=0.0):
     """
     img = grayscale_as_float(image)
     sigma = check_number(sigma, "sigma", low=0, low_inclusive=False)
-    check_choice(mode, "mode", _NDIMAGE_MODES)
+    check_choice(mode, "mode", filters.BORDER_MODES)
     cval = check_number(cval, "cval")
-    d_row = ndi.sobel(img, axis=0, mode=mode, cval=cval)
-    d_col = ndi.sobel(img, axis=1, mode=mode, cval=cval)
-    window = dict(sigma=sigma, mode=mode, cval=cval, truncate=4.0)
+    d_row = _sobel(img, 0, mode, cval)
+    d_col = _sobel(img, 1, mode, cval)
     return (
-        ndi.gaussian_filter(d_row * d_row, **window),
-        ndi.gaussian_filter(d_row * d_col, **window),
-        ndi.gaussian_filter(d_col * d_col, **window),
+        filters.gaussian_blur(d_row * d_row, sigma, mode=mode, cval=cval),
+        filters.gaussian_blur(d_row * d_col, sigma, mode=mode, cval=cval),
+        filters.gaussian_blur(d_col * d_col, sigma, mode=mode, cval=cval),
     )
 
 
@@ -235,11 +251,9 @@ def corner_peaks(response, min_distance=1, *, threshold_abs=None, threshold_rel=
     >>> corner_peaks(r, min_distance=1).tolist()
     [[3, 2], [3, 4]]
     """
-    values = as_array(response, "response")
-    check_ndim(values, 2, "response")
+    values = finite_image(response, "response")
     if values.dtype.kind == "b":
         values = values.astype(np.uint8)
-    check_finite(values, "response")
     min_distance = check_number(min_distance, "min_distance", low=1, integer=True)
     if isinstance(exclude_border, bool):
         border = min_distance if exclude_border else 0
@@ -292,9 +306,7 @@ def integral_image(image):
     array([[ 1,  3],
            [ 4, 10]], dtype=uint64)
     """
-    array = as_array(image)
-    check_ndim(array, 2)
-    check_finite(array)
+    array = finite_image(image)
     if array.dtype.kind == "f":
         dtype = np.promote_types(array.dtype, np.float64)
     elif array.dtype.kind == "u":
@@ -342,8 +354,7 @@ def box_sum(table, top_left, bottom_right):
     >>> int(box_sum(integral_image(image), (1, 1), (2, 2))), int(image[1:3, 1:3].sum())
     (30, 30)
     """
-    table = as_array(table, "table")
-    check_ndim(table, 2, "table")
+    table = finite_image(table, "table", what="an integral image, shape (rows, columns)")
     start = as_array(top_left, "top_left")
     end = as_array(bottom_right, "bottom_right")
     if start.dtype.kind not in "iu" or end.dtype.kind not in "iu":
@@ -404,14 +415,12 @@ def box_filter(image, size, *, mode="reflect", cval=0.0):
     array([[2., 2.],
            [2., 2.]])
     """
-    array = as_array(image)
-    check_ndim(array, 2)
-    check_finite(array)
+    array = finite_image(image)
     sizes = (size, size) if np.isscalar(size) else tuple(size)
     if len(sizes) != 2:
         raise ValueError(f"size must be an int or two ints; got {size!r}.")
     sizes = tuple(check_number(s, "size", low=1, integer=True) for s in sizes)
-    check_choice(mode, "mode", _NDIMAGE_MODES)
+    check_choice(mode, "mode", filters.BORDER_MODES)
     before = tuple(s // 2 for s in sizes)
     after = tuple(s - 1 - s // 2 for s in sizes)
     out_dtype = float_dtype_for(array.dtype) if array.dtype.kind == "f" else np.float64
@@ -533,12 +542,12 @@ def gaussian_scale_space(image, n_octaves=None, n_scales=3, sigma0=1.6, in_sigma
         n_octaves = max(1, int(np.log2(min(img.shape) / 16)) + 1)
     sigmas = sigma0 * 2.0 ** (np.arange(n_scales + 3) / n_scales)
     increments = np.sqrt(np.diff(sigmas**2))
-    base = ndi.gaussian_filter(img, np.sqrt(sigma0**2 - in_sigma**2), mode="nearest")
+    base = filters.gaussian_blur(img, np.sqrt(sigma0**2 - in_sigma**2), mode="nearest")
     octaves = []
     for _ in range(n_octaves):
         stack = [base]
         for step in increments:
-            stack.append(ndi.gaussian_filter(stack[-1], step, mode="nearest"))
+            stack.append(filters.gaussian_blur(stack[-1], step, mode="nearest"))
         octaves.append(np.stack(stack))
         base = stack[n_scales][::2, ::2]
         if min(base.shape) < 2:
@@ -906,7 +915,8 @@ def match_descriptors(descriptors1, descriptors2, *, max_ratio=0.8, cross_check=
     check_finite(d2, "descriptors2")
     if d1.shape[1] != d2.shape[1]:
         raise ValueError(
-            f"descriptors must have the same length; got {d1.shape[1]} and {d2.shape[1]}.")
+            "descriptors1 and descriptors2 must hold descriptors of the same length; "
+            f"got {d1.shape[1]} and {d2.shape[1]}.")
     max_ratio = check_number(max_ratio, "max_ratio", low=0, high=1, low_inclusive=False)
     if len(d1) == 0 or len(d2) == 0:
         return np.empty((0, 2), dtype=np.intp)

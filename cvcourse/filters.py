@@ -26,10 +26,12 @@ from ._validate import (
     check_choice,
     check_finite,
     check_ndim,
+    check_not_empty,
     check_number,
     grayscale,
     grayscale_as_float,
     image_as_float,
+    random_generator,
 )
 
 __all__ = [
@@ -118,9 +120,8 @@ def fold_index(index, size: int, mode: str) -> np.ndarray:
     """Map integer positions, inside or outside ``[0, size)``, onto pixels of the image.
 
     The rule is the border mode; outside positions get -1 with ``"constant"`` (no pixel:
-    the caller uses ``cval``). Works for positions any distance away, as SciPy does. No
-    input checks: this is the building block of :func:`pad` and of the warps in
-    :mod:`cvcourse.transform`.
+    the caller uses ``cval``). Works for positions any distance away, as SciPy does. This
+    is the building block of :func:`pad` and of the warps in :mod:`cvcourse.transform`.
 
     Parameters
     ----------
@@ -143,7 +144,11 @@ def fold_index(index, size: int, mode: str) -> np.ndarray:
     >>> fold_index(np.arange(-3, 7), 4, "constant")
     array([-1, -1, -1,  0,  1,  2,  3, -1, -1, -1])
     """
-    index = np.asarray(index)
+    index = as_array(index, "index")
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"index must hold integer positions; got dtype {index.dtype}.")
+    size = check_number(size, "size", low=1, integer=True)
+    check_choice(mode, "mode", BORDER_MODES)
     if index.size == 0 or (index.min() >= 0 and index.max() < size):
         return index  # the common case, and much cheaper than the folding below
     outside = (index < 0) | (index >= size)
@@ -223,6 +228,7 @@ def pad(image, width, mode: str = "reflect", cval: float = 0.0) -> np.ndarray:
     """
     array = as_array(image)
     check_ndim(array, 2, "image")
+    check_finite(array)
     cval = _check_mode(mode, cval)
     if isinstance(width, (int, np.integer)) and not isinstance(width, bool):
         width = ((width, width), (width, width))
@@ -254,7 +260,7 @@ def row_bands(rows: int, cols: int) -> list[slice]:
     """Split the rows of an image into consecutive bands of about ``_BAND_PIXELS`` pixels.
 
     Loops that work band by band touch little memory at a time (see ``_BAND_PIXELS``);
-    the filters here and :func:`cvcourse.transform.warp_affine` use it. No input checks.
+    the filters here and :func:`cvcourse.transform.warp_affine` use it.
 
     Examples
     --------
@@ -263,6 +269,8 @@ def row_bands(rows: int, cols: int) -> list[slice]:
     >>> row_bands(5, 4)
     [slice(0, 5, None)]
     """
+    rows = check_number(rows, "rows", low=0, integer=True)
+    cols = check_number(cols, "cols", low=1, integer=True)
     step = max(1, _BAND_PIXELS // cols)
     return [slice(start, min(start + step, rows)) for start in range(0, rows, step)]
 
@@ -363,15 +371,21 @@ def _correlate2d(values: np.ndarray, kernel: np.ndarray, centre, mode: str, cval
     rows, cols = values.shape
     widths = ((ch, kh - 1 - ch), (cw, kw - 1 - cw))
     padded = _pad2d(values.astype(np.float64, copy=False), widths, mode, cval)
-    out = np.zeros((rows, cols))
+    taps = list(zip(*np.nonzero(kernel))) or [(ch, cw)]  # an all-zero kernel gives zeros
+    out = np.empty((rows, cols))
     scratch = np.empty((row_bands(rows, cols)[0].stop, cols))
     for band in row_bands(rows, cols):
         result, work = out[band], scratch[:band.stop - band.start]
         # One pass per non-zero weight, in raster order: the image shifted under the
-        # kernel by (a - ch, b - cw), times the weight, added to the result.
-        for a, b in zip(*np.nonzero(kernel)):
-            np.multiply(padded[band.start + a:band.stop + a, b:b + cols], kernel[a, b], out=work)
-            result += work
+        # kernel by (a - ch, b - cw), times the weight, added to the result (which the
+        # first pass writes directly).
+        for index, (a, b) in enumerate(taps):
+            under = padded[band.start + a:band.stop + a, b:b + cols]
+            if index == 0:
+                np.multiply(under, kernel[a, b], out=result)
+            else:
+                np.multiply(under, kernel[a, b], out=work)
+                result += work
     return out.astype(values.dtype, copy=False)
 
 
@@ -722,10 +736,12 @@ def add_noise(image, kind: str = "gaussian", *, var: float = 0.01, amount: float
     0.1
     """
     values = image_as_float(image)
+    check_ndim(values, (2, 3), "image", "a grayscale or colour image")
+    check_not_empty(values)
     check_choice(kind, "kind", NOISE_KINDS)
     var = check_number(var, "var", low=0)
     amount = check_number(amount, "amount", low=0, high=1)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     if kind == "gaussian":
         noisy = values + rng.normal(0.0, var**0.5, values.shape)
     elif kind == "speckle":

@@ -713,8 +713,11 @@ def psf_correlation(estimate, truth, *, max_shift=0):
     """
     a = as_array(estimate, "estimate").astype(np.float64)
     b = as_array(truth, "truth").astype(np.float64)
-    if a.shape != b.shape or a.ndim != 2:
-        raise ValueError(f"PSFs must be 2-D and of the same shape; got {a.shape} and {b.shape}.")
+    if a.shape != b.shape or a.ndim != 2 or a.size == 0:
+        raise ValueError("estimate and truth must be PSFs of one shape, 2-D and not empty; "
+                         f"got {a.shape} and {b.shape}.")
+    check_finite(a, "estimate")
+    check_finite(b, "truth")
     max_shift = check_number(max_shift, "max_shift", low=0, integer=True)
     best = -1.0
     for dr in range(-max_shift, max_shift + 1):  # a loop over a few shifts

@@ -18,6 +18,7 @@ from ._validate import (
     check_ndim,
     check_number,
     grayscale,
+    random_generator,
     same_shape,
 )
 from .features import box_filter
@@ -304,12 +305,6 @@ def _as_samples(data, name: str = "data") -> np.ndarray:
     return array.astype(np.float64)
 
 
-def _rng(seed):
-    if seed is None or isinstance(seed, (int, np.integer, np.random.Generator)):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be None, an int or a numpy Generator; got {seed!r}.")
-
-
 def _squared_distances(samples, centres):
     """(n_samples, k) squared Euclidean distances, never negative."""
     # einsum beats a BLAS product here: the inner dimension (colour channels) is tiny.
@@ -349,7 +344,7 @@ def kmeans_plusplus(data, k, *, n_trials=1, seed=None):
     samples = _as_samples(data)
     k = check_number(k, "k", low=1, high=len(samples), integer=True)
     n_trials = check_number(n_trials, "n_trials", low=1, integer=True)
-    rng = _rng(seed)
+    rng = random_generator(seed)
     chosen = [int(rng.integers(len(samples)))]
     nearest = _squared_distances(samples, samples[chosen]).min(axis=1)
     for _ in range(1, k):  # one step per centre
@@ -420,7 +415,7 @@ def kmeans(data, k, *, init="k-means++", max_iter=300, tol=1e-4, seed=None):
         elif init == "greedy k-means++":
             centres = kmeans_plusplus(samples, k, n_trials=2 + int(np.log(k)), seed=seed)
         else:
-            centres = samples[_rng(seed).choice(len(samples), k, replace=False)].copy()
+            centres = samples[random_generator(seed).choice(len(samples), k, replace=False)].copy()
     else:
         centres = _as_samples(init, "init").copy()
         if centres.shape != (k, samples.shape[1]):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import check_number
+from ._validate import _describe, check_number
 
 __all__ = [
     "History",
@@ -101,6 +101,13 @@ def _resolve_device(device):
     return best_device() if device is None else torch.device(device)
 
 
+def _check_module(model) -> None:
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a PyTorch model, a torch.nn.Module; got {_describe(model)}.")
+
+
 def train_step(model, images, labels, optimizer, loss_fn):
     """One step of gradient descent on one batch.
 
@@ -124,6 +131,7 @@ def train_step(model, images, labels, optimizer, loss_fn):
     outputs : torch.Tensor
         The model's outputs (detached), to count correct predictions.
     """
+    _check_module(model)
     optimizer.zero_grad()
     outputs = model(images)
     loss = loss_fn(outputs, labels)
@@ -154,6 +162,7 @@ def evaluate(model, loader, loss_fn=None, device=None):
     """
     import torch
 
+    _check_module(model)
     device = _resolve_device(device)
     loss_fn = torch.nn.CrossEntropyLoss() if loss_fn is None else loss_fn
     model.to(device)
@@ -219,6 +228,7 @@ def fit(model, train_loader, test_loader=None, epochs=1, optimizer=None, loss_fn
     import torch
     from tqdm.auto import tqdm
 
+    _check_module(model)
     epochs = check_number(epochs, "epochs", low=1, integer=True)
     device = _resolve_device(device)
     model.to(device)

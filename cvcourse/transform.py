@@ -52,19 +52,19 @@ def _check_point(point, name: str) -> tuple[float, float]:
     return check_number(x, f"{name}[0] (x)"), check_number(y, f"{name}[1] (y)")
 
 
-def _check_matrix(matrix) -> np.ndarray:
+def _check_matrix(matrix, name: str = "matrix") -> np.ndarray:
     """A finite 3x3 affine matrix (last row 0, 0, 1) as float64."""
-    m = as_array(matrix, "matrix")
+    m = as_array(matrix, name)
     if m.shape != (3, 3):
         raise ValueError(
-            f"matrix must be a 3x3 homogeneous matrix; got shape {m.shape}. Build one with "
+            f"{name} must be a 3x3 homogeneous matrix; got shape {m.shape}. Build one with "
             "rotation_matrix, scaling_matrix, translation_matrix, shear_matrix and compose."
         )
-    check_finite(m, "matrix")
+    check_finite(m, name)
     m = m.astype(np.float64)
     if not np.allclose(m[2], (0.0, 0.0, 1.0), rtol=0, atol=1e-12):
         raise ValueError(
-            f"matrix must be affine, with last row (0, 0, 1); got {tuple(m[2])}."
+            f"{name} must be affine, with last row (0, 0, 1); got {tuple(m[2])}."
         )
     return m
 
@@ -269,8 +269,8 @@ def compose(*matrices) -> np.ndarray:
     if not matrices:
         raise TypeError("compose needs at least one matrix.")
     result = np.eye(3)
-    for matrix in matrices:
-        result = _check_matrix(matrix) @ result
+    for index, matrix in enumerate(matrices):
+        result = _check_matrix(matrix, f"matrices[{index}]") @ result
     return result
 
 
@@ -361,9 +361,11 @@ def _interpolate(pixels: _Pixels, x, y, order: int, channels: bool):
     if channels:  # one weight per pixel, shared by its channels
         dy, dx = dy[..., None], dx[..., None]
     top_left, top_right, bottom_left, bottom_right = pixels.square(row0.astype(np.intp), col0.astype(np.intp))
-    top = (1 - dx) * top_left + dx * top_right
-    bottom = (1 - dx) * bottom_left + dx * bottom_right
-    return (1 - dy) * top + dy * bottom
+    # Blend left and right by dx, then top and bottom by dy; a + t (b - a) is the same as
+    # (1 - t) a + t b, in three passes over the pixels rather than four.
+    top = top_left + dx * (top_right - top_left)
+    bottom = bottom_left + dx * (bottom_right - bottom_left)
+    return top + dy * (bottom - top)
 
 
 def interpolate(image, x, y, order: int = 1, mode: str = "constant", cval: float = 0.0):
@@ -484,9 +486,10 @@ def warp_affine(image, matrix, output_shape=None, order: int = 1, mode: str = "c
     x = np.arange(out_cols)[None, :]
     for band in row_bands(out_rows, out_cols):  # bands of rows keep the work in the CPU cache
         y = np.arange(band.start, band.stop)[:, None]
-        # Where does each output pixel (x, y) come from in the input?
-        source_x = inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2]
-        source_y = inverse[1, 0] * x + inverse[1, 1] * y + inverse[1, 2]
+        # Where does each output pixel (x, y) come from in the input? The bracket holds
+        # one row of values, so adding the column of y terms is the only full-size pass.
+        source_x = (inverse[0, 0] * x + inverse[0, 2]) + inverse[0, 1] * y
+        source_y = (inverse[1, 0] * x + inverse[1, 2]) + inverse[1, 1] * y
         out[band] = _interpolate(pixels, source_x, source_y, order, values.ndim == 3)
     return out
 

@@ -11,7 +11,7 @@ import inspect
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validate import as_array, check_channels, check_ndim
+from ._validate import as_array, check_callable, check_channels, check_ndim, check_not_empty, finite_image
 
 __all__ = ["show_images", "show_array", "show_histogram", "show_channels", "show_source"]
 
@@ -30,6 +30,16 @@ def _show(ax, image, title=None, cmap=None, vmin=None, vmax=None):
     ax.set_yticks([])
     if title:
         ax.set_title(title)
+
+
+def _image(image, name: str) -> np.ndarray:
+    """A 2-D grayscale or (H, W, 3 or 4) colour image that imshow can draw."""
+    array = as_array(image, name)  # NaN is allowed: imshow leaves those pixels blank
+    check_ndim(array, (2, 3), name, "an image, (H, W) or (H, W, 3)")
+    check_not_empty(array, name)
+    if array.ndim == 3 and array.shape[-1] not in (3, 4):
+        raise ValueError(f"{name} must be (H, W) grayscale or (H, W, 3) colour; got shape {array.shape}.")
+    return array
 
 
 def show_images(images, titles=None, *, ncols=None, size=3.2, cmap=None, vmin=None, vmax=None):
@@ -52,9 +62,11 @@ def show_images(images, titles=None, *, ncols=None, size=3.2, cmap=None, vmin=No
     -------
     matplotlib.figure.Figure
     """
-    images = list(images)
+    if images is None or isinstance(images, (str, bytes)):
+        raise TypeError(f"images must be a list of images; got {type(images).__name__}.")
+    images = [_image(image, f"images[{index}]") for index, image in enumerate(images)]
     if not images:
-        raise ValueError("show_images needs at least one image; got an empty list.")
+        raise ValueError("images is empty; show_images needs at least one image.")
     titles = list(titles) if titles is not None else [None] * len(images)
     if len(titles) != len(images):
         raise ValueError(f"got {len(images)} images but {len(titles)} titles.")
@@ -90,8 +102,7 @@ def show_array(array, *, ax=None, fmt="{:g}", cmap="gray", vmin=None, vmax=None,
     -------
     matplotlib.axes.Axes
     """
-    array = as_array(array, "array")
-    check_ndim(array, 2, "array")
+    array = finite_image(array, "array", what="a small 2-D array")
     if ax is None:
         height, width = array.shape
         _, ax = plt.subplots(figsize=(0.5 * width + 0.6, 0.5 * height + 0.6))
@@ -128,7 +139,7 @@ def show_histogram(image, *, bins=256, ax=None, threshold=None, title="Histogram
     -------
     matplotlib.axes.Axes
     """
-    image = as_array(image)
+    image = finite_image(image, ndim=(2, 3), what="a grayscale image")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
     value_range = (0, 256) if image.dtype == np.uint8 else (0, 1)
@@ -187,4 +198,5 @@ def show_source(function):
     """
     from IPython.display import Markdown
 
+    check_callable(function, "function", "a function or class of the course")
     return Markdown(f"```python\n{inspect.getsource(function).rstrip()}\n```")

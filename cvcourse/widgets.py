@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+from ._validate import _describe, check_callable, check_number
+
 __all__ = ["float_slider", "int_slider", "dropdown", "explore"]
 
 _STYLE = {"description_width": "initial"}
@@ -27,6 +29,9 @@ def float_slider(value, low, high, step, description, **options):
     **options
         Further ``ipywidgets.FloatSlider`` options.
     """
+    value, low, high = (check_number(v, name, finite=True)
+                        for v, name in ((value, "value"), (low, "low"), (high, "high")))
+    step = check_number(step, "step", low=0, low_inclusive=False, finite=True)
     return widgets.FloatSlider(
         value=value, min=low, max=high, step=step, description=description,
         continuous_update=False, style=_STYLE, layout=_LAYOUT, **options,
@@ -35,6 +40,8 @@ def float_slider(value, low, high, step, description, **options):
 
 def int_slider(value, low, high, description, step=1, **options):
     """A labelled integer slider that updates on release (see :func:`float_slider`)."""
+    value, low, high, step = (check_number(v, name, integer=True) for v, name in
+                              ((value, "value"), (low, "low"), (high, "high"), (step, "step")))
     return widgets.IntSlider(
         value=value, min=low, max=high, step=step, description=description,
         continuous_update=False, style=_STYLE, layout=_LAYOUT, **options,
@@ -43,6 +50,10 @@ def int_slider(value, low, high, description, step=1, **options):
 
 def dropdown(options, description, value=None):
     """A labelled drop-down list; ``options`` is a list or a {label: value} dict."""
+    if not isinstance(options, (list, tuple, dict)):
+        raise TypeError(f"options must be a list or a {{label: value}} dict; got {_describe(options)}.")
+    if not options:
+        raise ValueError("options is empty; a drop-down needs at least one choice.")
     return widgets.Dropdown(
         options=options, value=value if value is not None else next(iter(
             options.values() if isinstance(options, dict) else options)),
@@ -95,4 +106,5 @@ def explore(draw, **controls):
     ...     show_images([gaussian_blur(image, sigma, mode=mode)]); plt.show()
     >>> explore(draw, sigma=(0.5, 8.0, 0.5, 2.0), mode=["reflect", "constant"])  # doctest: +SKIP
     """
+    check_callable(draw, "draw", "a function that draws a figure from the controls' values")
     return widgets.interact(draw, **{name: _as_widget(name, spec) for name, spec in controls.items()})

@@ -103,6 +103,8 @@ def load_image(name: str) -> np.ndarray:
 
     Raises
     ------
+    TypeError
+        If ``name`` is not a string.
     ValueError
         For an unknown name; the message lists the known ones.
 
@@ -111,9 +113,12 @@ def load_image(name: str) -> np.ndarray:
     >>> load_image("camera").shape
     (512, 512)
     """
-    if not isinstance(name, str) or name not in _IMAGES:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be the name of an image, a str; got {type(name).__name__}.")
+    if name not in _IMAGES:
         known = ", ".join(sorted(_IMAGES))
-        raise ValueError(f"unknown image {name!r}; the images that ship offline are: {known}.")
+        raise ValueError(f"unknown image {name!r}: name must be one of the images that ship "
+                         f"offline, which are: {known}.")
     return _load(name).copy()
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .._validate import as_array, check_choice, check_number
+from .._validate import as_array, check_choice, check_ndim, check_not_empty, check_number, random_generator
 from . import digits, mnist_subset
 
 __all__ = [
@@ -69,9 +69,13 @@ def stratified_split(labels, test_fraction, seed=SPLIT_SEED):
     (16, 4, [2, 2])
     """
     labels = as_array(labels, "labels")
+    check_ndim(labels, 1, "labels", "one class label per example")
+    check_not_empty(labels, "labels")
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integer class labels; got dtype {labels.dtype}.")
     test_fraction = check_number(test_fraction, "test_fraction", low=0, high=1,
                                  low_inclusive=False, high_inclusive=False)
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     test = []
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_array, check_number
+from .._validate import as_array, check_callable, check_number
 from .layers import softmax_cross_entropy
+from .model import _check_model
 
 __all__ = ["numerical_gradient", "relative_error", "grad_check", "check_model_gradients"]
 
@@ -42,6 +43,7 @@ def numerical_gradient(f, x, eps=1e-6) -> np.ndarray:
     >>> numerical_gradient(lambda v: float(np.sum(v ** 2)), np.array([1.0, -2.0])).round(6)
     array([ 2., -4.])
     """
+    check_callable(f, "f", "a function of x that returns a number")
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         raise TypeError(
             "x must be a float64 NumPy array (it is nudged in place); got "
@@ -124,6 +126,9 @@ def check_model_gradients(model, images, labels, eps=1e-6) -> dict[str, float]:
         Relative error per parameter, keyed as in ``model.named_parameters()``, plus
         ``"input"`` for the gradient with respect to the images.
     """
+    _check_model(model, needs=("forward", "backward", "named_parameters", "named_gradients"))
+    images = as_array(images, "images")
+
     def loss(_):
         return softmax_cross_entropy(model.forward(images), labels)[0]
 

@@ -122,6 +122,7 @@ def relu(x) -> np.ndarray:
     array([0., 0., 3.])
     """
     x = as_array(x, "x")
+    check_finite(x, "x")
     return np.maximum(x, 0).astype(float_dtype_for(x.dtype), copy=False)
 
 
@@ -151,6 +152,9 @@ def softmax(logits) -> np.ndarray:
     array([[0.25, 0.75]])
     """
     logits = as_array(logits, "logits")
+    if logits.ndim == 0 or logits.shape[-1] == 0:
+        raise ValueError(f"logits must hold at least one class score along its last axis; "
+                         f"got shape {logits.shape}.")
     check_finite(logits, "logits")
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_array, check_number
+from .._validate import _describe, as_array, check_number, random_generator
 from .layers import Conv2D, Dense, Flatten, Layer, Pool2D, ReLU, softmax_cross_entropy
 
 __all__ = [
@@ -18,6 +18,23 @@ __all__ = [
     "dense_param_count",
     "count_parameters",
 ]
+
+
+def _check_model(model, name: str = "model", needs=("forward", "backward", "named_parameters")):
+    """Raise ``TypeError`` unless ``model`` has the methods of a NumPy model (e.g. Sequential).
+
+    Examples
+    --------
+    >>> _check_model("my model")
+    Traceback (most recent call last):
+    ...
+    TypeError: model must be a NumPy model such as cvcourse.nn.Sequential, with forward, backward and named_parameters methods; got str 'my model'.
+    """
+    if not all(callable(getattr(model, method, None)) for method in needs):
+        raise TypeError(
+            f"{name} must be a NumPy model such as cvcourse.nn.Sequential, with "
+            f"{', '.join(needs[:-1])} and {needs[-1]} methods; got {_describe(model)}."
+        )
 
 
 class Sequential:
@@ -39,6 +56,8 @@ class Sequential:
     """
 
     def __init__(self, *layers):
+        for index, layer in enumerate(layers):
+            _check_model(layer, f"layers[{index}]", needs=("forward", "backward"))
         self.layers = list(layers)
 
     def forward(self, x):
@@ -97,6 +116,8 @@ class SGD:
     """
 
     def __init__(self, model, lr=0.01, momentum=0.9, weight_decay=0.0):
+        if not isinstance(model, Sequential):
+            raise TypeError(f"model must be a cvcourse.nn.Sequential; got {_describe(model)}.")
         self.model = model
         self.lr = check_number(lr, "lr", low=0, low_inclusive=False)
         self.momentum = check_number(momentum, "momentum", low=0, high=1, high_inclusive=False)
@@ -125,6 +146,7 @@ def train_step(model, images, labels, optimizer):
         The batch's loss before the update.
     logits : numpy.ndarray
     """
+    _check_model(model)
     logits = model.forward(images)
     loss, dlogits = softmax_cross_entropy(logits, labels)
     model.backward(dlogits)
@@ -140,6 +162,9 @@ def evaluate(model, images, labels, batch_size=500):
     loss : float
     accuracy : float
     """
+    _check_model(model, needs=("forward",))
+    images, labels = _check_data(images, labels)
+    batch_size = check_number(batch_size, "batch_size", low=1, integer=True)
     total_loss, correct = 0.0, 0
     for start in range(0, len(images), batch_size):
         logits = model.forward(images[start:start + batch_size])
@@ -189,15 +214,13 @@ def fit(model, images, labels, test_images=None, test_labels=None, *, epochs=1,
 
     from ..train import History
 
-    images = as_array(images, "images")
-    labels = as_array(labels, "labels")
-    if len(images) != len(labels):
-        raise ValueError(f"got {len(images)} images but {len(labels)} labels.")
+    _check_model(model)
+    images, labels = _check_data(images, labels)
     epochs = check_number(epochs, "epochs", low=1, integer=True)
     batch_size = check_number(batch_size, "batch_size", low=1, integer=True)
     optimizer = SGD(model) if optimizer is None else optimizer
     history = History() if history is None else history
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     n_batches = -(-len(images) // batch_size)
     bar = tqdm(total=epochs * n_batches, disable=not progress, unit="batch")
     with threadpool_limits(limits=1, user_api="blas"):
@@ -219,6 +242,20 @@ def fit(model, images, labels, test_images=None, test_labels=None, *, epochs=1,
     return history
 
 
+def _check_data(images, labels):
+    """A batch of images and one label per image, as arrays."""
+    images = as_array(images, "images")
+    labels = as_array(labels, "labels")
+    if images.ndim == 0 or labels.ndim != 1 or len(images) != len(labels):
+        raise ValueError(
+            f"images and labels must hold one label per image; got images of shape "
+            f"{images.shape} and labels of shape {labels.shape}."
+        )
+    if len(images) == 0:
+        raise ValueError("images is empty; there is nothing to train on or evaluate.")
+    return images, labels
+
+
 def small_cnn(seed=0, dtype=np.float32) -> Sequential:
     """The NumPy CNN of chapter 09 for 28x28 digits, and its PyTorch twin in chapter 10.
 
@@ -238,7 +275,7 @@ def small_cnn(seed=0, dtype=np.float32) -> Sequential:
     >>> count_parameters(small_cnn())
     18378
     """
-    rng = np.random.default_rng(seed)
+    rng = random_generator(seed)
     return Sequential(
         Conv2D(1, 16, 5, rng=rng, dtype=dtype), ReLU(), Pool2D(2),
         Conv2D(16, 32, 5, rng=rng, dtype=dtype), ReLU(), Pool2D(2),
@@ -291,6 +328,6 @@ def count_parameters(model) -> int:
     if callable(getattr(model, "parameters", None)):  # a torch.nn.Module
         return sum(p.numel() for p in model.parameters() if p.requires_grad)
     raise TypeError(
-        f"count_parameters takes a cvcourse.nn layer or Sequential, or a torch.nn.Module; "
-        f"got {type(model).__name__}."
+        "count_parameters: model must be a cvcourse.nn layer or Sequential, or a "
+        f"torch.nn.Module; got {_describe(model)}."
     )

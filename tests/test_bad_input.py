@@ -1,0 +1,255 @@
+"""Every public function of cvcourse refuses a bad first argument clearly.
+
+The walk finds the public callables itself: every module of the package (private ones,
+whose names start with ``_``, excepted) and every name in its ``__all__``, functions and
+classes alike (a class is called through its constructor). A module added later is walked
+without anyone editing this file.
+
+Each callable is called with each of :data:`BAD_INPUTS` as its first argument and valid
+values (from :data:`SAMPLES`) for its other required arguments. It must raise ``TypeError``
+or ``ValueError`` whose message names the first argument; a ``NumPy`` traceback, an
+``AttributeError``, a wrong answer or a silent success fail the test. The only exceptions
+are in :data:`ACCEPTED`, each with its reason: inputs that are legitimately valid for that
+function, which must then return normally.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import cvcourse
+
+#: The bad first arguments, by what a message would call them.
+BAD_INPUTS = {
+    "None": None,
+    "a string": "camera.png",
+    "an empty array": np.zeros((0, 0)),
+    "a 1-D array": np.linspace(0.0, 1.0, 6),
+    "a 4-D array": np.full((2, 2, 2, 2), 0.5),
+    "NaN": np.full((6, 6), np.nan),
+    "complex numbers": np.full((6, 6), 0.5 + 0.5j),
+    "an object array": np.full((6, 6), 0.5, dtype=object),
+}
+
+
+def public_modules() -> list:
+    """cvcourse and every submodule whose dotted name has no private (``_``) part."""
+    names = ["cvcourse"] + [
+        info.name
+        for info in pkgutil.walk_packages(cvcourse.__path__, "cvcourse.")
+        if not any(part.startswith("_") for part in info.name.split("."))
+    ]
+    return [importlib.import_module(name) for name in names]
+
+
+def _is_exception(obj) -> bool:
+    return isinstance(obj, type) and issubclass(obj, BaseException)
+
+
+def public_callables() -> dict[str, object]:
+    """Every function and class named in a public module's ``__all__``, once each."""
+    found = {}
+    for module in public_modules():
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
+            if _is_exception(obj) or not getattr(obj, "__module__", "").startswith("cvcourse"):
+                continue  # exceptions are raised, not called with data; re-exported foreign names
+            if callable(obj):
+                found.setdefault(f"{obj.__module__}.{obj.__qualname__}", obj)
+    return dict(sorted(found.items()))
+
+
+def _parameters(function) -> list[inspect.Parameter]:
+    return [p for p in inspect.signature(function).parameters.values() if p.name != "self"]
+
+
+CALLABLES = public_callables()
+WALKED = {name: f for name, f in CALLABLES.items() if _parameters(f)}
+
+
+def _gray(shape=(8, 8), seed=0):
+    return np.random.default_rng(seed).random(shape)
+
+
+def _numpy_optimizer():
+    from cvcourse import nn
+
+    return nn.SGD(nn.Sequential(nn.Dense(4, 2, rng=0)))
+
+
+def _torch_batch():
+    import torch
+
+    return torch.zeros(2, 4), torch.zeros(2, dtype=torch.long)
+
+
+def _torch_optimizer():
+    import torch
+
+    return torch.optim.SGD(torch.nn.Linear(4, 2).parameters(), lr=0.1)
+
+
+#: A valid value for each required parameter that is not first, by parameter name, so that
+#: only the first argument is bad. A zero-argument callable is called for a fresh value.
+SAMPLES = {
+    "a": lambda: _gray((3,)), "b": lambda: np.zeros(2), "analytic": lambda: np.zeros(3),
+    "block_size": 3, "bottom_right": (2, 2), "cols": 8, "description": "a label",
+    "descriptors2": lambda: _gray((4, 8)), "f": 3, "gx": _gray, "gy": _gray, "high": 0.5,
+    "images": lambda: _gray((2, 1, 28, 28)), "in_channels": 1, "in_features": 4, "k": 2,
+    "kernel": lambda: _gray((3, 3)), "kernel_size": 3, "kh": 2, "kw": 2, "labels": lambda: np.array([0, 1]),
+    "loader": lambda: [], "loss_fn": lambda: (lambda out, y: out.sum()), "low": 0.2, "matrix": lambda: np.eye(3),
+    "mode": "reflect", "n_filters": 2, "nsr": 0.01, "optimizer": lambda: None, "out_channels": 2,
+    "out_features": 2, "pad": 1, "points": lambda: np.zeros((2, 2)), "psf": lambda: np.full((3, 3), 1 / 9),
+    "psf_size": 3, "reference": lambda: (lambda x: x), "seed": (1, 1), "shape": (8, 8), "sigma": 1.0,
+    "size": 3, "step": 0.1, "strong": lambda: np.zeros((8, 8), bool), "test": _gray, "test_fraction": 0.5,
+    "top_left": (0, 0), "train_loader": lambda: [], "truth": lambda: _gray() > 0.5, "ty": 1.0,
+    "value": 0.5, "w": lambda: _gray((2, 3)), "weight": 0.01, "weights": lambda: np.ones(3) / 3,
+    "width": 1, "x": lambda: _gray((2, 3)), "x_shape": (1, 1, 3, 3), "y": lambda: np.zeros(2),
+    "expected": lambda: np.zeros(2), "source": "a source", "sigmas": lambda: np.ones(1),
+    "orientations": lambda: np.zeros(1), "octaves": lambda: np.zeros(1, int), "responses": lambda: np.ones(1),
+    "descriptors": lambda: np.zeros((1, 128)),
+}
+
+#: Samples that depend on the function, where a parameter name means different things.
+SAMPLES_FOR = {
+    "cvcourse.nn.conv.conv_backward": {"x": lambda: _gray((1, 1, 4, 4)), "w": lambda: _gray((2, 1, 3, 3))},
+    "cvcourse.nn.conv.conv_forward": {"w": lambda: _gray((2, 1, 3, 3))},
+    "cvcourse.nn.conv.conv_forward_loop": {"w": lambda: _gray((2, 1, 3, 3))},
+    "cvcourse.nn.conv.conv_single_step": {"w": lambda: _gray((1, 3, 3))},
+    "cvcourse.nn.pool.pool_backward": {"x": lambda: _gray((1, 1, 4, 4))},
+    "cvcourse.nn.gradcheck.grad_check": {"x": lambda: np.zeros(3)},
+    "cvcourse.nn.gradcheck.numerical_gradient": {"x": lambda: np.zeros(3)},
+    "cvcourse.nn.model.train_step": {"optimizer": lambda: _numpy_optimizer()},
+    "cvcourse.train.train_step": {"images": lambda: _torch_batch()[0], "labels": lambda: _torch_batch()[1],
+                                  "optimizer": lambda: _torch_optimizer(),
+                                  "loss_fn": lambda: __import__("torch").nn.CrossEntropyLoss()},
+    "cvcourse.transform.interpolate": {"x": lambda: np.zeros(2)},
+    "cvcourse.widgets.int_slider": {"high": 5},
+}
+
+
+def _sample(qualname: str, parameter: inspect.Parameter):
+    table = {**SAMPLES, **SAMPLES_FOR.get(qualname, {})}
+    if parameter.name not in table:
+        pytest.fail(
+            f"{qualname}: no valid sample for its parameter {parameter.name!r}; add one to SAMPLES "
+            "in tests/test_bad_input.py so that the walk can call it."
+        )
+    value = table[parameter.name]
+    return value() if callable(value) else value
+
+
+def call_with_bad_first(qualname: str, function, bad):
+    """Call ``function(bad, <valid required arguments>...)``; return its first parameter's name."""
+    first, *rest = _parameters(function)
+    args, kwargs = [bad], {}
+    for parameter in rest:
+        if parameter.default is not inspect.Parameter.empty or parameter.kind in (
+            inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD
+        ):
+            continue
+        if parameter.kind == inspect.Parameter.KEYWORD_ONLY:
+            kwargs[parameter.name] = _sample(qualname, parameter)
+        else:
+            args.append(_sample(qualname, parameter))
+    function(*args, **kwargs)
+    return first.name
+
+
+ALL = set(BAD_INPUTS)
+RETURNS = None
+
+#: The exceptions to the rule, each with its reason: {qualified name: (labels of BAD_INPUTS,
+#: what the call must do instead, why)}. RETURNS means the input is valid for that function
+#: and the call must return normally; an exception class means the call must raise it.
+ACCEPTED = {
+    "cvcourse.device": ({"None"}, RETURNS, "None is the default: the best device there is"),
+    "cvcourse.nn.model.small_cnn": (
+        {"None"}, RETURNS, "seed=None draws fresh random weights, as numpy.random.default_rng(None)"),
+    "cvcourse.nn.layers.relu": (
+        {"an empty array", "a 1-D array", "a 4-D array"}, RETURNS,
+        "elementwise, so any shape is valid: a vector, a batch (N, C, H, W), an empty batch"),
+    "cvcourse.nn.layers.softmax": (
+        {"a 1-D array", "a 4-D array"}, RETURNS,
+        "over the last axis of any shape: one vector of scores or a batch of them"),
+    "cvcourse.nn.conv.im2col": ({"a 4-D array"}, RETURNS, "(2, 2, 2, 2) is a valid batch (N, C, H, W)"),
+    "cvcourse.nn.conv.zero_pad": ({"a 4-D array"}, RETURNS, "(2, 2, 2, 2) is a valid batch (N, C, H, W)"),
+    "cvcourse.nn.pool.pool_forward": ({"a 4-D array"}, RETURNS, "(2, 2, 2, 2) is a valid batch (N, C, H, W)"),
+    "cvcourse.segmentation.kmeans": (
+        {"a 1-D array"}, RETURNS, "1-D data are n samples of one feature, as documented"),
+    "cvcourse.segmentation.kmeans_plusplus": (
+        {"a 1-D array"}, RETURNS, "1-D data are n samples of one feature, as documented"),
+    # Records (dataclasses) that the package fills in and hands back: they store what they
+    # are given and compute nothing, so there is nothing to refuse.
+    "cvcourse.data.ImageInfo": (ALL, RETURNS, "a record that list_images fills in"),
+    "cvcourse.features.SiftFeatures": (ALL, RETURNS, "a record that sift fills in"),
+    "cvcourse.train.History": (ALL, RETURNS, "a record of curves that fit fills in"),
+    # The test-cell helpers judge a student's answer: a wrong answer is a GradingError (an
+    # AssertionError, which nbgrader counts as a failed test) by design.
+    "cvcourse.grading.check_array": (ALL, "GradingError", "a wrong result is a failed test"),
+    "cvcourse.grading.check_function": (ALL, "GradingError", "a non-function answer is a failed test"),
+    "cvcourse.grading.check_raises": (
+        ALL, RETURNS, "calling a non-function raises TypeError, which is what it checks for"),
+    "cvcourse.grading.forbid_calls": (
+        ALL, RETURNS, "a context manager: nothing is called or checked until it is entered"),
+}
+
+
+def _short(error: BaseException) -> str:
+    return f"{type(error).__name__}: {str(error)[:300]}"
+
+
+def _outcome(qualname: str, function, label: str, bad) -> str | None:
+    """None if the call behaved, else a line saying what went wrong."""
+    labels, expected, _ = ACCEPTED.get(qualname, ((), None, ""))
+    excepted = label in labels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call_with_bad_first(qualname, function, bad)
+    except Exception as error:  # noqa: BLE001 - judged below
+        if excepted:
+            if type(error).__name__ == expected:
+                return None
+            return f"{label}: listed in ACCEPTED but raised {_short(error)}"
+        if not isinstance(error, (TypeError, ValueError)):
+            return f"{label}: {_short(error)}"
+        name = _parameters(function)[0].name
+        if not re.search(rf"\b{re.escape(name)}\b", str(error)):
+            return f"{label}: the message does not name {name!r}: {_short(error)}"
+        return None
+    finally:
+        plt.close("all")
+    if excepted and expected is RETURNS:
+        return None
+    return f"{label}: returned normally instead of refusing it"
+
+
+@pytest.mark.parametrize("qualname", list(WALKED))
+def test_bad_first_argument_is_refused_clearly(qualname):
+    function = WALKED[qualname]
+    problems = [p for label, bad in BAD_INPUTS.items() if (p := _outcome(qualname, function, label, bad))]
+    assert not problems, f"{qualname}:\n  " + "\n  ".join(problems)
+
+
+def test_the_walk_finds_the_public_functions_of_every_part():
+    for name in ("cvcourse.device", "cvcourse.color.rgb_to_gray", "cvcourse.filters.correlate2d",
+                 "cvcourse.nn.conv.conv_forward", "cvcourse.nn.model.Sequential", "cvcourse.train.fit",
+                 "cvcourse.models.lenet.LeNet5", "cvcourse.data.datasets.MNISTSubset"):
+        assert name in WALKED, name
+    assert len(WALKED) >= 130, f"only {len(WALKED)} public functions found"
+
+
+def test_every_exception_is_a_walked_function_with_known_inputs_and_a_reason():
+    for qualname, (labels, expected, reason) in ACCEPTED.items():
+        assert qualname in WALKED, f"ACCEPTED names {qualname}, which is not a public function"
+        assert labels and set(labels) <= ALL and reason, qualname
+        assert expected is RETURNS or isinstance(expected, str), qualname
