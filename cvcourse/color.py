@@ -20,9 +20,9 @@ __all__ = [
     "threshold",
 ]
 
-#: Luminance weights scikit-image's ``rgb2gray`` uses (close to ITU-R BT.709, for sRGB).
+#: Luma weights scikit-image's ``rgb2gray`` uses: ITU-R BT.709's 0.2126, 0.7152, 0.0722, rounded.
 REC709_WEIGHTS = (0.2125, 0.7154, 0.0721)
-#: Luma weights of ITU-R BT.601 (analogue TV), used by OpenCV's ``cvtColor``.
+#: Luma weights of ITU-R BT.601 (digital SD video; NTSC's 1953 weights), used by OpenCV's ``cvtColor``.
 BT601_WEIGHTS = (0.299, 0.587, 0.114)
 
 
@@ -50,7 +50,7 @@ def rgb_to_gray(image, weights=REC709_WEIGHTS) -> np.ndarray:
         RGB image, uint8 (0-255) or float (0.0-1.0).
     weights : sequence of 3 floats
         Weights of R, G and B; non-negative, summing to 1. The default equals
-        scikit-image's ``rgb2gray`` (Rec. 709 luminance); ``BT601_WEIGHTS`` gives
+        scikit-image's ``rgb2gray`` (BT.709 luma); ``BT601_WEIGHTS`` gives
         OpenCV's ``cvtColor(..., COLOR_RGB2GRAY)`` up to its rounding to uint8.
 
     Returns
@@ -138,12 +138,12 @@ def hsv_to_rgb(image) -> np.ndarray:
     array([[[0., 0., 1.]]])
     """
     hsv = as_array(image, "image")
+    check_channels(hsv, 3)  # first: a grayscale image is no HSV image, whatever its dtype
     if hsv.dtype.kind != "f":
         raise TypeError(
             f"an HSV image must be float with H, S and V in [0, 1]; got dtype {hsv.dtype}."
         )
     hsv = image_as_float(hsv)
-    check_channels(hsv, 3)
     hue, saturation, value = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     sector = np.floor(hue * 6)
     fraction = hue * 6 - sector

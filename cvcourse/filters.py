@@ -990,6 +990,12 @@ def gradient_magnitude_direction(image, operator: str = "sobel", mode: str = "re
 # --------------------------------------------------------------------------------------
 
 
+#: Gradient magnitudes below this are rounding noise, not edges: blurring a flat image
+#: leaves gradients of about 1e-16. scikit-image's Canny uses it as the low threshold
+#: when that is 0.
+_ROUNDING_NOISE = 1e-14
+
+
 def canny_smooth(image, sigma: float = 1.0, mask=None, mode: str = "constant",
                  cval: float = 0.0) -> np.ndarray:
     """Canny, stage 1: Gaussian smoothing that ignores what lies outside the image.
@@ -1028,7 +1034,9 @@ def canny_smooth(image, sigma: float = 1.0, mask=None, mode: str = "constant",
     smoothed = gaussian_blur(values, sigma, mode, cval)
     if mode == "constant" or mask is not None:
         weight = np.ones_like(values) if mask is None else mask.astype(values.dtype)
-        smoothed /= gaussian_blur(weight, sigma, mode, cval) + np.finfo(values.dtype).eps
+        share = gaussian_blur(weight, sigma, mode, cval)  # of the weights on real pixels
+        share += np.finfo(values.dtype).eps  # (in place: no temporary image)
+        smoothed /= share
     return smoothed
 
 
@@ -1058,7 +1066,9 @@ def canny_gradients(smoothed):
     values = grayscale_as_float(smoothed, "smoothed")
     gy = _derivative(values, _SOBEL_SMOOTH, 0)
     gx = _derivative(values, _SOBEL_SMOOTH, 1)
-    return gy, gx, np.sqrt(gy * gy + gx * gx)
+    magnitude = gy * gy  # sqrt(gy**2 + gx**2), computed in place: fewer temporary images
+    magnitude += gx * gx
+    return gy, gx, np.sqrt(magnitude, out=magnitude)
 
 
 def non_max_suppression(magnitude, gy, gx, mask=None) -> np.ndarray:
@@ -1108,26 +1118,34 @@ def non_max_suppression(magnitude, gy, gx, mask=None) -> np.ndarray:
             f"magnitude, gy and gx must have one shape; got {magnitude.shape}, "
             f"{gy.shape} and {gx.shape}."
         )
-    rows, cols = magnitude.shape
     candidates = (magnitude > 0) & ((gy != 0) | (gx != 0))
     candidates[[0, -1], :] = candidates[:, [0, -1]] = False  # no neighbours beyond
     if mask is not None:
         candidates &= _check_mask(mask, magnitude.shape)
-    index = np.flatnonzero(candidates)
-    flat = magnitude.ravel()
-    m, dy, dx = flat[index], gy.ravel()[index], gx.ravel()[index]
+    rows, cols = magnitude.shape
+    flat, flat_gy, flat_gx = np.ravel(magnitude), np.ravel(gy), np.ravel(gx)
+    out = np.zeros_like(flat)
+    for band in row_bands(rows, cols):  # a band of rows at a time: the arrays stay in the cache
+        index = band.start * cols + np.flatnonzero(candidates[band])
+        keep = _crests(flat, flat_gy, flat_gx, index, cols)
+        out[keep] = flat[keep]
+    return out.reshape(rows, cols)
+
+
+def _crests(flat, flat_gy, flat_gx, index, cols):
+    """The pixels ``index`` (positions in the flattened image) that non-maximum suppression
+    keeps: at least as large as the interpolated magnitude ahead and behind them."""
+    m, dy, dx = flat[index], flat_gy[index], flat_gx[index]
+    abs_dy, abs_dx = np.abs(dy), np.abs(dx)
     # One step along the gradient, as an offset in the flattened image.
     row_step = np.where(dy > 0, cols, -cols)
     col_step = np.where(dx > 0, 1, -1)
-    along = np.where(np.abs(dy) > np.abs(dx), row_step, col_step)
+    along = np.where(abs_dy > abs_dx, row_step, col_step)
     diagonal = row_step + col_step
-    w = np.minimum(np.abs(dy), np.abs(dx)) / np.maximum(np.abs(dy), np.abs(dx))
+    w = np.minimum(abs_dy, abs_dx) / np.maximum(abs_dy, abs_dx)
     ahead = flat[index + diagonal] * w + flat[index + along] * (1 - w)
     behind = flat[index - diagonal] * w + flat[index - along] * (1 - w)
-    keep = index[(ahead <= m) & (behind <= m)]
-    out = np.zeros_like(magnitude)
-    out.ravel()[keep] = flat[keep]
-    return out
+    return index[(ahead <= m) & (behind <= m)]
 
 
 def double_threshold(magnitude, low: float, high: float):
@@ -1143,7 +1161,9 @@ def double_threshold(magnitude, low: float, high: float):
     Returns
     -------
     weak, strong : numpy.ndarray of bool
-        ``strong``: magnitude >= high. ``weak``: low <= magnitude < high (and > 0).
+        ``strong``: magnitude >= high; ``weak``: low <= magnitude < high. A magnitude of
+        0 (a pixel that non-maximum suppression removed) is neither, even for
+        thresholds of 0.
 
     Raises
     ------
@@ -1161,8 +1181,9 @@ def double_threshold(magnitude, low: float, high: float):
     high = check_number(high, "high", low=0)
     if low > high:
         raise ValueError(f"low must not exceed high; got low={low:g} > high={high:g}.")
-    strong = magnitude >= high
-    weak = (magnitude >= low) & (magnitude > 0) & ~strong
+    survivor = magnitude > 0  # 0 means suppressed, never "at least a threshold of 0"
+    strong = survivor & (magnitude >= high)
+    weak = survivor & (magnitude >= low) & ~strong
     return weak, strong
 
 
@@ -1228,7 +1249,9 @@ def canny(image, sigma: float = 1.0, low_threshold: float | None = None,
     low_threshold, high_threshold : float, optional
         Hysteresis thresholds on the gradient magnitude of :func:`canny_gradients`, in
         the image's units: 0-255 for uint8, the float scale otherwise. By default 10%
-        and 20% of the largest value of the dtype (0.1 and 0.2 for floats).
+        and 20% of the largest value of the dtype (0.1 and 0.2 for floats). Even with
+        thresholds of 0, a pixel without a gradient (a magnitude below 1e-14, rounding
+        noise) is never an edge.
     mask : array of bool, optional
         Where to look for edges.
     mode, cval
@@ -1270,7 +1293,12 @@ def canny(image, sigma: float = 1.0, low_threshold: float | None = None,
         )
     smoothed = canny_smooth(array, sigma, mask, mode, cval)
     gy, gx, magnitude = canny_gradients(smoothed)
-    inside = None if mask is None else _erode(mask)
-    thin = non_max_suppression(magnitude, gy, gx, inside)
+    # Only pixels at or above the low threshold can become edges, so only they need
+    # thinning (they are still compared with all their neighbours). Rounding noise is
+    # never an edge, even for low = 0.
+    candidates = magnitude >= max(low, _ROUNDING_NOISE)
+    if mask is not None:
+        candidates &= _erode(mask)
+    thin = non_max_suppression(magnitude, gy, gx, candidates)
     weak, strong = double_threshold(thin, low, high)
     return hysteresis(weak, strong)

@@ -143,6 +143,8 @@ def bilateral_filter(image, sigma_spatial=1.0, sigma_color=None, *, win_size=Non
     sigma_spatial = check_number(sigma_spatial, "sigma_spatial", low=0, low_inclusive=False)
     if sigma_color is None:
         sigma_color = float(img.std())
+        if sigma_color == 0:  # a flat image: nothing to smooth, and no scale for its values
+            return img.copy() if colour else img[..., 0].copy()
     sigma_color = check_number(sigma_color, "sigma_color", low=0, low_inclusive=False)
     if win_size is None:
         win_size = max(5, 2 * int(np.ceil(3 * sigma_spatial)) + 1)

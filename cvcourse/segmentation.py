@@ -428,7 +428,7 @@ def kmeans(data, k, *, init="k-means++", max_iter=300, tol=1e-4, seed=None):
     for _ in range(max_iter):
         distances = _squared_distances(samples, centres)
         labels = distances.argmin(axis=1)
-        new_centres = _update_centres(samples, labels, centres, distances)
+        new_centres = _update_centres(samples, labels, centres)
         shift = ((new_centres - centres) ** 2).sum()
         centres = new_centres
         if np.array_equal(labels, previous):
@@ -443,22 +443,28 @@ def kmeans(data, k, *, init="k-means++", max_iter=300, tol=1e-4, seed=None):
     return labels, centres, inertia
 
 
-def _update_centres(samples, labels, centres, distances):
-    """Mean of each cluster; an empty cluster takes the sample farthest from its centre."""
+def _update_centres(samples, labels, centres):
+    """Mean of each cluster; an empty cluster takes the sample farthest from its centre.
+
+    As in scikit-learn, including which of equally far samples is taken (the one
+    ``np.argpartition`` puts last). A cluster that gives its only sample away keeps its
+    centre (scikit-learn would move it to the origin).
+    """
     k = len(centres)
     counts = np.bincount(labels, minlength=k)
     sums = np.stack([np.bincount(labels, weights=feature, minlength=k)
                      for feature in samples.T], axis=1)
     empty = np.flatnonzero(counts == 0)
     if empty.size:
-        own = distances[np.arange(len(samples)), labels]
-        farthest = np.argsort(-own, kind="stable")[: empty.size]
+        own = ((samples - centres[labels]) ** 2).sum(axis=1)
+        farthest = np.argpartition(own, -empty.size)[::-1][:empty.size]
         for cluster, index in zip(empty, farthest):  # a loop over empty clusters only
             old = labels[index]
             counts[old] -= 1
             sums[old] -= samples[index]
             counts[cluster], sums[cluster] = 1, samples[index]
-    return sums / counts[:, None]
+    filled = counts > 0
+    return np.where(filled[:, None], sums / np.maximum(counts, 1)[:, None], centres)
 
 
 def _masks(prediction, truth):

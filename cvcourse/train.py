@@ -2,7 +2,8 @@
 
 :func:`fit` trains a model for some epochs and returns a :class:`History` of the loss
 and accuracy on the training and test sets after every epoch; :func:`plot_history`
-draws those curves. One step of training is :func:`train_step`, the five lines every
+draws those curves, and :class:`LivePlot` redraws them after every epoch while a model
+trains in a notebook. One step of training is :func:`train_step`, the five lines every
 PyTorch training loop is built around. :func:`seed_everything` makes runs repeatable.
 
 Nothing here hard-codes a device: ``device=None`` means :func:`cvcourse.device`
@@ -26,6 +27,7 @@ __all__ = [
     "evaluate",
     "fit",
     "plot_history",
+    "LivePlot",
 ]
 
 
@@ -183,7 +185,7 @@ def evaluate(model, loader, loss_fn=None, device=None):
 
 
 def fit(model, train_loader, test_loader=None, epochs=1, optimizer=None, loss_fn=None,
-        device=None, *, scheduler=None, progress=True, history=None):
+        device=None, *, scheduler=None, progress=True, history=None, on_epoch=None):
     """Train a classifier for some epochs; return the loss and accuracy curves.
 
     Parameters
@@ -207,6 +209,9 @@ def fit(model, train_loader, test_loader=None, epochs=1, optimizer=None, loss_fn
         Show a progress bar (a widget in notebooks, text in a terminal).
     history : History, optional
         Continue this history instead of starting a new one.
+    on_epoch : callable, optional
+        Called as ``on_epoch(history)`` after every epoch, e.g. a :class:`LivePlot`
+        that redraws the curves while the model trains.
 
     Returns
     -------
@@ -253,6 +258,8 @@ def fit(model, train_loader, test_loader=None, epochs=1, optimizer=None, loss_fn
         test = evaluate(model, test_loader, loss_fn, device) if test_loader is not None else ()
         history.append(total_loss / count, correct / count, *test)
         bar.set_postfix_str(history.summary().split(": ", 1)[1])
+        if on_epoch is not None:
+            on_epoch(history)
     bar.close()
     return history
 
@@ -289,3 +296,46 @@ def plot_history(history, title=None):
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+class LivePlot:
+    """Training curves that redraw in place after every epoch: pass as ``fit(..., on_epoch=)``.
+
+    In a running notebook the figure of :func:`plot_history` is shown once and then
+    replaced after each epoch (an IPython display with an id, updated in place), so the
+    curves grow while the model trains. A notebook executed to a file (the course's
+    website) keeps the last figure. Outside IPython it draws nothing.
+
+    Parameters
+    ----------
+    title : str, optional
+        A title above both panels.
+
+    Examples
+    --------
+    >>> live = LivePlot("demo")
+    >>> history = History(); history.append(0.5, 0.8)
+    >>> live(history)  # outside a notebook: nothing to show
+    >>> live.updates
+    1
+    """
+
+    def __init__(self, title=None):
+        self.title = title
+        self.updates = 0
+        self._display = None
+
+    def __call__(self, history):
+        import matplotlib.pyplot as plt
+        from IPython import get_ipython
+        from IPython.display import display
+
+        self.updates += 1
+        if get_ipython() is None:
+            return
+        fig = plot_history(history, self.title)
+        if self._display is None:
+            self._display = display(fig, display_id=True)
+        else:
+            self._display.update(fig)
+        plt.close(fig)  # the display holds the picture; closing stops a second copy at the end

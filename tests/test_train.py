@@ -121,6 +121,52 @@ def test_plot_history():
         train.plot_history({"train_loss": [1.0]})
 
 
+def test_fit_calls_on_epoch_and_live_plot_redraws_one_display(monkeypatch):
+    import IPython
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    matplotlib.use("Agg")
+    shown = []
+
+    class Handle:
+        def update(self, figure):
+            shown.append(("update", figure))
+
+    def fake_display(figure, display_id=False):
+        assert display_id is True, "LivePlot must ask for a display id to update in place"
+        shown.append(("display", figure))
+        return Handle()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())  # as in a running notebook
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    live, epochs_seen = train.LivePlot("demo"), []
+
+    def on_epoch(history):
+        epochs_seen.append(history.epochs)
+        live(history)
+
+    train.seed_everything(0)
+    model = torch.nn.Linear(2, 2)
+    train.fit(model, *loaders(), epochs=3, device="cpu", progress=False, on_epoch=on_epoch)
+    assert epochs_seen == [1, 2, 3] and live.updates == 3
+    assert [kind for kind, _ in shown] == ["display", "update", "update"]
+    last = shown[-1][1]
+    assert len(last.axes[0].lines[0].get_xdata()) == 3 and last._suptitle.get_text() == "demo"
+    assert not plt.fignum_exists(last.number), "the figure is closed once handed to the display"
+
+
+def test_live_plot_draws_nothing_outside_ipython():
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    history = train.History()
+    history.append(0.5, 0.8)
+    live = train.LivePlot()
+    live(history)
+    assert live.updates == 1 and plt.get_fignums() == before
+
+
 def test_fit_bad_input():
     with pytest.raises(ValueError, match="epochs must lie in"):
         train.fit(torch.nn.Linear(2, 2), loaders()[0], epochs=0, device="cpu", progress=False)

@@ -30,8 +30,10 @@ class LeNet5(nn.Module):
     ========  ==========================  ==============  ==========
 
     61,706 parameters. Seven layers: three convolutional (C1, C3, C5), two subsampling
-    (S2, S4) and two fully connected (F6, output); five of them have weights (the "5"
-    is commonly read as that count).
+    (S2, S4) and two fully connected (F6, output); here five of them have weights. The
+    1998 network has 60,000 trainable parameters (C1 156, S2 12, C3 1,516, S4 32,
+    C5 48,120, F6 10,164; the output's RBF centres were fixed). The "5" is a version
+    number: the paper also reports LeNet-1 and LeNet-4.
 
     Simplifications of the 1998 network, as in most modern re-implementations:
 
