@@ -24,6 +24,25 @@ c.CourseDirectory.root = str(Path(__file__).resolve().parent / "course")
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# A cell that runs longer than this is stopped, so a submission that hangs cannot stall grading.
+# Grading: each exercise runs in a process of its own, forked after the lesson cells, with
+# checks the student's code cannot reach (tools/isolated_execute.py, cvcourse/_autograder.py).
+# nbgrader's own steps stay as they are around it.
+from isolated_execute import IsolatedExecute, SaveAutoGradesWithReasons  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
+)
+
+c.Autograde.autograde_preprocessors = [
+    IsolatedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SaveAutoGradesWithReasons, AssignLatePenalties, CheckCellMetadata,
+]
+# An exercise (its solution and test) that runs longer than this, or uses more memory, is
+# stopped and scores 0; the other exercises are graded as usual.
+c.IsolatedExecute.timeout = 180
+c.IsolatedExecute.memory_limit_mib = 4096
+# A deleted test cell comes back from the source notebook and is graded as usual.
+c.OverwriteCells.add_missing_cells = True
+# Kernels that nbgrader itself still starts (e.g. validate) stop hung cells after this.
 c.ExecutePreprocessor.timeout = 180
 c.Execute.timeout = 180

@@ -93,7 +93,13 @@ def forbid_calls(functions: Iterable[Callable], exercise: str = "your function")
     try:
         yield
     finally:
+        switched_off = sys.getprofile() is not profiler
         sys.setprofile(previous)
+    if switched_off:
+        raise GradingError(
+            f"{exercise} switched off the profiler that watches for calls to the reference "
+            "(sys.setprofile): a solution has no reason to touch it."
+        )
     if called:
         names = ", ".join(sorted({_qualified_name(f) for f in called}))
         raise GradingError(
@@ -143,7 +149,7 @@ def check_array(
     expected = np.asarray(expected)
     if got is None:
         raise GradingError(f"{name} returned None: did you forget the return statement?")
-    if not isinstance(got, np.ndarray):
+    if type(got) is not np.ndarray:  # a subclass could redefine the operations compared below
         raise GradingError(
             f"{name} should return a NumPy array; got {type(got).__name__}. "
             "Wrap the result with np.asarray or build it with NumPy operations."
@@ -198,7 +204,8 @@ def check_function(
 ):
     """Call the student's function and the reference on the same input and compare.
 
-    The student's function runs first, on copies of the arguments, while calls to
+    The reference runs first, so the expected value exists before any student code runs.
+    Then the student's function runs on copies of the arguments, while calls to
     ``reference`` and to every function in ``forbidden`` are watched for (see
     :func:`forbid_calls`); the arguments are checked to be unchanged afterwards.
 
@@ -229,6 +236,8 @@ def check_function(
         raise GradingError(
             f"{name} is the reference implementation itself. Write your own version."
         )
+    # The expected value is computed before the student's code runs, from the untouched input.
+    expected = reference(*args, **kwargs)
     inputs = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
     originals = [a.copy() if isinstance(a, np.ndarray) else None for a in inputs]
     label = f"{name}({', '.join(_short(a) for a in args)})"
@@ -240,7 +249,7 @@ def check_function(
     for before, after in zip(originals, inputs):
         if before is not None and not np.array_equal(before, after, equal_nan=True):
             raise GradingError(f"{name} modified its input array; work on a copy instead.")
-    check_array(got, reference(*args, **kwargs), name=label, rtol=rtol, atol=atol, check_dtype=check_dtype)
+    check_array(got, expected, name=label, rtol=rtol, atol=atol, check_dtype=check_dtype)
     return got
 
 

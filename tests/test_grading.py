@@ -103,3 +103,38 @@ def test_check_raises():
         grading.check_raises(lambda image: image, np.zeros(3))
     with pytest.raises(GradingError, match="raised IndexError"):
         grading.check_raises(lambda image: image[5], np.zeros(3))
+
+
+def test_switching_the_profiler_off_fails():
+    import sys
+
+    def sneaky(image):
+        sys.setprofile(None)
+        return color.rgb_to_gray(image)
+
+    with pytest.raises(GradingError, match="switched off the profiler"):
+        grading.check_function(sneaky, color.rgb_to_gray, IMAGE)
+
+
+def test_array_subclasses_are_refused():
+    class Agreeable(np.ndarray):
+        def astype(self, *args, **kwargs):
+            return color.rgb_to_gray(IMAGE)
+
+    with pytest.raises(GradingError, match="should return a NumPy array"):
+        grading.check_array(np.zeros((5, 4)).view(Agreeable), color.rgb_to_gray(IMAGE))
+
+
+def test_expected_value_is_computed_before_the_student_runs():
+    calls = []
+
+    def reference(x):
+        calls.append("reference")
+        return np.asarray(x, dtype=float)
+
+    def student(x):
+        calls.append("student")
+        return np.asarray(x, dtype=float)
+
+    grading.check_function(student, reference, np.ones(3))
+    assert calls == ["reference", "student"]

@@ -4,6 +4,10 @@ For each chapter a fresh nbgrader course is generated from solutions/ and three 
 submit: the instructor's solution (full marks), the untouched student notebook (zero), and a
 notebook solved correctly except for one wrong exercise and one that only calls the reference
 implementation (both of those score zero, the rest full: a partial score).
+
+Chapters whose submissions file has ``ATTACKS`` (a NumPy chapter, 09 and 10) are also graded
+for dishonest students: each attacked exercise scores zero and every other exercise keeps its
+points, and so does a student who edited one locked test cell and deleted another.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import pytest
 from conftest import ROOT, chapter_names, chapter_tool
 from nbgrader.api import Gradebook
 
+from cvcourse._autograder import static_check
+
 SUBMISSIONS = ROOT / "tests" / "submissions"
 
 
@@ -24,9 +30,10 @@ def test_every_chapter_has_submissions():
 
 
 def _load_submissions(name):
-    """(grade_id, source) of the wrong and of the cheating solution for chapter ``name``."""
+    """(grade_id, source) of the wrong and of the cheating solution for chapter ``name``, and
+    its attacks ({student: {grade_id: source}}, empty for most chapters)."""
     namespace = runpy.run_path(str(SUBMISSIONS / f"{name}.py"))
-    return namespace["WRONG"], namespace["CHEAT"]
+    return namespace["WRONG"], namespace["CHEAT"], namespace.get("ATTACKS", {})
 
 
 def _solution_cells(notebook) -> dict[str, str]:
@@ -53,13 +60,26 @@ def _student_version(course, name, answers: dict[str, str]):
     return notebook
 
 
+def _tampered_version(course, name, solutions: dict[str, str]):
+    """Exercise 1 unsolved with its locked test edited to pass, exercise 2 unsolved with its test
+    deleted, the rest solved. Returns the notebook and the test ids that must score zero."""
+    exercises = list(solutions)
+    notebook = _student_version(course, name, {k: v for k, v in solutions.items() if k not in exercises[:2]})
+    edited, deleted = f"test_{exercises[0]}", f"test_{exercises[1]}"
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == edited:
+            cell.source = "pass"
+    notebook.cells = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") != deleted]
+    return notebook, {edited, deleted}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", chapter_names())
 def test_round_trip(name, tmp_path):
     course = tmp_path / "course"
     chapter_tool.build([name], course, tmp_path / "chapters")
     solutions = _solution_cells(nbformat.read(course / "source" / name / f"{name}.ipynb", as_version=4))
-    (wrong_id, wrong_source), (cheat_id, cheat_source) = _load_submissions(name)
+    (wrong_id, wrong_source), (cheat_id, cheat_source), attacks = _load_submissions(name)
     assert {wrong_id, cheat_id} <= set(solutions), f"unknown grade_id in tests/submissions/{name}.py"
     assert wrong_id != cheat_id
 
@@ -67,7 +87,16 @@ def test_round_trip(name, tmp_path):
     _submit(course, name, "untouched", _student_version(course, name, {}))
     _submit(course, name, "mixed", _student_version(
         course, name, {**solutions, wrong_id: wrong_source, cheat_id: cheat_source}))
-    chapter_tool.nbgrader("autograde", name, "--force", course=course)
+    must_fail = {}
+    for student, attack in attacks.items():
+        assert set(attack) <= set(solutions), f"unknown grade_id in ATTACKS of tests/submissions/{name}.py"
+        _submit(course, name, student, _student_version(course, name, {**solutions, **attack}))
+        must_fail[student] = {f"test_{grade_id}" for grade_id in attack}
+    if attacks:
+        tampered, must_fail["tampered"] = _tampered_version(course, name, solutions)
+        _submit(course, name, "tampered", tampered)
+    # A hang costs its exercise this long (instructors keep the configured 180 s).
+    chapter_tool.nbgrader("autograde", name, "--force", "--IsolatedExecute.timeout=40", course=course)
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         def score(student):
@@ -90,3 +119,14 @@ def test_round_trip(name, tmp_path):
         # The wrong and the cheating exercise lose their points, and only they do (the test
         # cell of exercise `x` has the grade_id `test_x`).
         assert failing == {f"test_{wrong_id}", f"test_{cheat_id}"}, f"mixed submission scored {per_test}"
+
+        # Dishonest students: the attacked exercises score zero, with the reason for the
+        # instructor where the autograder saw tampering; every other exercise keeps its points.
+        for student, failing in must_fail.items():
+            per_test = exercise_scores(student)
+            zero = {test for test, points in per_test.items() if points == 0}
+            assert zero == failing, f"{student} scored {per_test}; only {sorted(failing)} should be 0"
+            for grade_id, source in attacks.get(student, {}).items():
+                if static_check(source):
+                    comment = gradebook.find_comment(grade_id, name, name, student).auto_comment or ""
+                    assert "Scored 0 by the autograder" in comment, f"{student}/{grade_id}: no reason given"

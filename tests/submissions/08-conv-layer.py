@@ -10,13 +10,13 @@ def conv_forward(x, w, b, stride, pad):
     n_filters, _, f, _ = w.shape
     out_h = (height + 2 * pad - f) // stride + 1
     out_w = (width + 2 * pad - f) // stride + 1
-    padded = zero_pad(x, pad)
+    padded = nn.zero_pad(x, pad)
     out = np.zeros((n_images, n_filters, out_h, out_w))
     for n in range(n_images):
         for k in range(n_filters):
             for i in range(out_h):
                 for j in range(out_w):
-                    out[n, k, i, j] = conv_single_step(padded[n, :, i:i + f, j:j + f], w[k], b[k])
+                    out[n, k, i, j] = nn.conv_single_step(padded[n, :, i:i + f, j:j + f], w[k], b[k])
     return out
 ''',
 )

@@ -32,3 +32,34 @@ def numerical_gradient(f, x, eps=1e-6):
     return finite_differences(f, x, eps)
 ''',
 )
+
+# Dishonest students (see tests/submissions/02-filtering.py).
+ATTACKS = {
+    "profiler": {
+        "conv_backward": '''
+import sys
+def conv_backward(dout, x, w, stride, pad):
+    sys.setprofile(None)
+    return nn.conv_backward(dout, x, w, stride, pad)
+''',
+        "numerical_gradient": '''
+import importlib
+def numerical_gradient(f, x, eps=1e-6):
+    return importlib.import_module("cvcourse.nn").numerical_gradient(f, x, eps)
+''',
+    },
+    "crash": {
+        "pool_backward": '''
+from numpy.lib.stride_tricks import as_strided
+def pool_backward(dout, x, size, stride, mode="max"):
+    return as_strided(np.zeros(1), shape=(1 << 40,), strides=(1 << 20,)).sum()
+''',
+        "numerical_gradient": '''
+def _swap(module, value):
+    module.numerical_gradient = value
+def numerical_gradient(f, x, eps=1e-6):
+    return np.zeros(np.shape(x))
+_swap(nn, numerical_gradient)
+''',
+    },
+}

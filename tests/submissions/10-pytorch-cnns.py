@@ -28,3 +28,38 @@ class LeNet5(nn.Module):
         return self.net(x)
 ''',
 )
+
+# Dishonest students (see tests/submissions/02-filtering.py).
+ATTACKS = {
+    # The course's LeNet5 swapped for a dummy class so that the test's isinstance check passes,
+    # and the profiler switched off around the course's training step.
+    "patcher": {
+        "lenet5": '''
+def _swap(module, value):
+    module.LeNet5 = value
+real = models.LeNet5
+_swap(models, type("Dummy", (), {}))
+class LeNet5(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = real()
+    def forward(self, x):
+        return self.inner(x)
+''',
+        "train_step": '''
+import sys
+def train_step(model, images, labels, optimizer, loss_fn):
+    sys.setprofile(None)
+    return train.train_step(model, images, labels, optimizer, loss_fn)[0]
+''',
+    },
+    # A hang and a crash.
+    "crash": {
+        "train_step": "def train_step(model, images, labels, optimizer, loss_fn):\n    while True:\n        pass\n",
+        "accuracy": '''
+import ctypes
+def accuracy(model, loader):
+    return float(ctypes.string_at(0))
+''',
+    },
+}
