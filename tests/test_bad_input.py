@@ -204,6 +204,8 @@ ACCEPTED = {
     "cvcourse.data.ImageInfo": (ALL, RETURNS, "a record that list_images fills in"),
     "cvcourse.features.SiftFeatures": (ALL, RETURNS, "a record that sift fills in"),
     "cvcourse.train.History": (ALL, RETURNS, "a record of curves that fit fills in"),
+    "cvcourse.train.LivePlot": (
+        {"None", "a string"}, RETURNS, "its one parameter is a title: None (no title) or any text"),
     "cvcourse.models.summary.LayerRow": (ALL, RETURNS, "a record of one layer that summary fills in"),
     # The test-cell helpers judge a student's answer: a wrong answer is a GradingError (an
     # AssertionError, which nbgrader counts as a failed test) by design.
