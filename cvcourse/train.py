@@ -321,6 +321,8 @@ class LivePlot:
     """
 
     def __init__(self, title=None):
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"title must be a string or None; got {_describe(title)}.")
         self.title = title
         self.updates = 0
         self._display = None

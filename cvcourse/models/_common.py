@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._validate import check_number
+from .._validate import _describe, check_number
 
 
 def check_sizes(num_classes, in_channels) -> tuple[int, int]:
@@ -14,6 +14,24 @@ def check_sizes(num_classes, in_channels) -> tuple[int, int]:
     num_classes = check_number(num_classes, "num_classes", low=1, integer=True)
     in_channels = check_number(in_channels, "in_channels", low=1, integer=True)
     return num_classes, in_channels
+
+
+def check_counts(**sizes) -> list[int]:
+    """Validate positive integer sizes given by name (channels, layers, ...); return them as ints."""
+    return [check_number(value, name, low=1, integer=True) for name, value in sizes.items()]
+
+
+def check_layers(layers, name: str) -> list[nn.Module]:
+    """Validate a non-empty list (or tuple, or ``nn.Sequential``) of layers; return it as a list."""
+    if not isinstance(layers, (list, tuple, nn.Sequential)):
+        raise TypeError(f"{name} must be a list of torch.nn.Module layers; got {_describe(layers)}.")
+    layers = list(layers)
+    if not layers:
+        raise ValueError(f"{name} is an empty list; it needs at least one layer.")
+    for k, layer in enumerate(layers):
+        if not isinstance(layer, nn.Module):
+            raise TypeError(f"{name}[{k}] must be a torch.nn.Module layer; got {_describe(layer)}.")
+    return layers
 
 
 def check_batch(x, in_channels: int, network: str) -> None:

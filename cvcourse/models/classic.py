@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._validate import check_choice, check_number
-from ._common import check_batch, check_sizes, initialise
+from .._validate import _describe, check_choice, check_number
+from ._common import check_batch, check_counts, check_layers, check_sizes, initialise
 
 __all__ = [
     "AlexNet", "alexnet", "zfnet", "VGG", "VGG_CONFIGS", "vgg", "vgg11", "vgg13", "vgg16", "vgg19",
@@ -32,6 +32,8 @@ class AlexNet(nn.Module):
     connected layers. Built by :func:`alexnet` and :func:`zfnet`."""
 
     def __init__(self, features, classifier, in_channels, name="AlexNet"):
+        features, classifier = check_layers(features, "features"), check_layers(classifier, "classifier")
+        in_channels, = check_counts(in_channels=in_channels)
         super().__init__()
         self.in_channels, self.name = in_channels, name
         self.features = nn.Sequential(*features)
@@ -133,11 +135,27 @@ VGG_CONFIGS = {
 }
 
 
+def _check_config(config) -> list:
+    """Validate a VGG configuration (filter counts and "M"s, as in :data:`VGG_CONFIGS`)."""
+    if not isinstance(config, (list, tuple)):
+        raise TypeError(f'config must be a list of filter counts and "M" for a pooling, like '
+                        f"VGG_CONFIGS[11]; got {_describe(config)}.")
+    if not config:
+        raise ValueError("config is an empty list; it needs at least one layer.")
+    for k, entry in enumerate(config):
+        if isinstance(entry, str) and entry != "M":
+            raise ValueError(f'config[{k}] must be a number of filters or "M" for a pooling; got {entry!r}.')
+        if not isinstance(entry, str):
+            check_number(entry, f"config[{k}]", low=1, integer=True)
+    return list(config)
+
+
 class VGG(nn.Module):
     """VGG: stacks of 3x3 convolutions and 2x2 poolings, then three fully connected layers."""
 
     def __init__(self, config, num_classes=1000, in_channels=3, batch_norm=False):
         super().__init__()
+        config = _check_config(config)
         num_classes, in_channels = check_sizes(num_classes, in_channels)
         self.in_channels = in_channels
         layers, channels = [], in_channels
@@ -168,8 +186,7 @@ def vgg(depth, num_classes=1000, in_channels=3, batch_norm=False):
     (Ioffe and Szegedy, 2015; not in the paper). Inputs of 224x224 reach the classifier
     as 512x7x7; other sizes are average-pooled to 7x7 as in torchvision.
     """
-    if isinstance(depth, bool) or depth not in VGG_CONFIGS:
-        raise ValueError(f"depth must be one of {sorted(VGG_CONFIGS)}; got {depth!r}.")
+    check_choice(depth, "depth", tuple(VGG_CONFIGS))
     return VGG(VGG_CONFIGS[depth], num_classes, in_channels, batch_norm)
 
 
@@ -209,6 +226,9 @@ class ConvUnit(nn.Module):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, batch_norm=True):
         super().__init__()
+        in_channels, out_channels, kernel_size, stride = check_counts(
+            in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, stride=stride)
+        padding = check_number(padding, "padding", low=0, integer=True)
         self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, bias=not batch_norm)
         self.bn = nn.BatchNorm2d(out_channels, eps=0.001) if batch_norm else nn.Identity()
         self.relu = nn.ReLU(inplace=True)
@@ -241,8 +261,7 @@ class InceptionModule(nn.Module):
         super().__init__()
         sizes = dict(in_channels=in_channels, ch1x1=ch1x1, ch3x3_reduce=ch3x3_reduce, ch3x3=ch3x3,
                      ch5x5_reduce=ch5x5_reduce, ch5x5=ch5x5, pool_proj=pool_proj)
-        for name, value in sizes.items():
-            check_number(value, name, low=1, integer=True)
+        check_counts(**sizes)
         check_choice(large_kernel, "large_kernel", (5, 3))
         self.out_channels = ch1x1 + ch3x3 + ch5x5 + pool_proj
         self.branch1 = ConvUnit(in_channels, ch1x1, 1, batch_norm=batch_norm)

@@ -13,8 +13,8 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from .._validate import check_number
-from ._common import ConvNormActivation, check_batch, check_sizes, initialise, make_divisible
+from .._validate import _describe, check_number
+from ._common import ConvNormActivation, check_batch, check_counts, check_sizes, initialise, make_divisible
 
 __all__ = [
     "BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50",
@@ -24,10 +24,6 @@ __all__ = [
     "SEBlock", "StochasticDepth", "MBConv", "EfficientNet", "efficientnet", "efficientnet_b0",
     "compound_scaling", "Highway", "SmallNet", "plain_net", "residual_net",
 ]
-
-
-def _check_channels(**sizes):
-    return [check_number(value, name, low=1, integer=True) for name, value in sizes.items()]
 
 
 def _check_stride(stride):
@@ -50,7 +46,7 @@ class BasicBlock(nn.Module):
 
     def __init__(self, in_channels, channels, stride=1, shortcut=True):
         super().__init__()
-        in_channels, channels = _check_channels(in_channels=in_channels, channels=channels)
+        in_channels, channels = check_counts(in_channels=in_channels, channels=channels)
         stride = _check_stride(stride)
         out_channels = channels * self.expansion
         self.conv1 = nn.Conv2d(in_channels, channels, 3, stride, 1, bias=False)
@@ -89,7 +85,7 @@ class Bottleneck(nn.Module):
 
     def __init__(self, in_channels, channels, stride=1):
         super().__init__()
-        in_channels, channels = _check_channels(in_channels=in_channels, channels=channels)
+        in_channels, channels = check_counts(in_channels=in_channels, channels=channels)
         stride = _check_stride(stride)
         out_channels = channels * self.expansion
         self.conv1 = nn.Conv2d(in_channels, channels, 1, bias=False)
@@ -115,6 +111,9 @@ class ResNet(nn.Module):
 
     def __init__(self, block, blocks_per_stage, num_classes=1000, in_channels=3):
         super().__init__()
+        if not (isinstance(block, type) and issubclass(block, nn.Module) and hasattr(block, "expansion")):
+            raise TypeError(f"block must be a block class such as BasicBlock or Bottleneck; got {_describe(block)}.")
+        blocks_per_stage = _check_stage_sizes(blocks_per_stage, "blocks_per_stage", length=4)
         num_classes, in_channels = check_sizes(num_classes, in_channels)
         self.in_channels = in_channels
         self.conv1 = nn.Conv2d(in_channels, 64, 7, 2, 3, bias=False)
@@ -138,6 +137,16 @@ class ResNet(nn.Module):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def _check_stage_sizes(sizes, name, length=None) -> list[int]:
+    """Validate a list of layer counts, one per stage (each at least 1); return it as ints."""
+    wanted = "a list of layer counts, one per stage" + (f" ({length} of them)" if length else "")
+    if not isinstance(sizes, (list, tuple)):
+        raise TypeError(f"{name} must be {wanted}; got {_describe(sizes)}.")
+    if not sizes or (length is not None and len(sizes) != length):
+        raise ValueError(f"{name} must be {wanted}; got {len(sizes)} entries.")
+    return [check_number(count, f"{name}[{k}]", low=1, integer=True) for k, count in enumerate(sizes)]
 
 
 def resnet18(num_classes=1000, in_channels=3):
@@ -170,7 +179,7 @@ class DenseLayer(nn.Module):
 
     def __init__(self, in_channels, growth_rate, bn_size=4):
         super().__init__()
-        in_channels, growth_rate, bn_size = _check_channels(
+        in_channels, growth_rate, bn_size = check_counts(
             in_channels=in_channels, growth_rate=growth_rate, bn_size=bn_size)
         self.norm1 = nn.BatchNorm2d(in_channels)
         self.relu1 = nn.ReLU(inplace=True)
@@ -190,7 +199,7 @@ class DenseBlock(nn.ModuleDict):
 
     def __init__(self, num_layers, in_channels, growth_rate, bn_size=4):
         super().__init__()
-        num_layers, = _check_channels(num_layers=num_layers)
+        num_layers, = check_counts(num_layers=num_layers)
         for k in range(num_layers):
             self[f"denselayer{k + 1}"] = DenseLayer(in_channels + k * growth_rate, growth_rate, bn_size)
 
@@ -208,6 +217,9 @@ class DenseNet(nn.Module):
     def __init__(self, growth_rate=32, block_config=(6, 12, 24, 16), num_init_features=64, bn_size=4,
                  num_classes=1000, in_channels=3):
         super().__init__()
+        growth_rate, num_init_features, bn_size = check_counts(
+            growth_rate=growth_rate, num_init_features=num_init_features, bn_size=bn_size)
+        block_config = _check_stage_sizes(block_config, "block_config")
         num_classes, in_channels = check_sizes(num_classes, in_channels)
         self.in_channels = in_channels
         self.features = nn.Sequential(OrderedDict([
@@ -252,7 +264,7 @@ class DepthwiseSeparableConv(nn.Sequential):
     against ``H W C 9 F`` for a standard 3x3 convolution."""
 
     def __init__(self, in_channels, out_channels, stride=1):
-        in_channels, out_channels = _check_channels(in_channels=in_channels, out_channels=out_channels)
+        in_channels, out_channels = check_counts(in_channels=in_channels, out_channels=out_channels)
         stride = _check_stride(stride)
         super().__init__(OrderedDict([
             ("depthwise", ConvNormActivation(in_channels, in_channels, 3, stride, groups=in_channels)),
@@ -306,7 +318,7 @@ class InvertedResidual(nn.Module):
 
     def __init__(self, in_channels, out_channels, stride, expand_ratio):
         super().__init__()
-        in_channels, out_channels = _check_channels(in_channels=in_channels, out_channels=out_channels)
+        in_channels, out_channels = check_counts(in_channels=in_channels, out_channels=out_channels)
         stride = _check_stride(stride)
         expand_ratio = check_number(expand_ratio, "expand_ratio", low=1, integer=True)
         hidden = in_channels * expand_ratio
@@ -381,10 +393,10 @@ class SEBlock(nn.Module):
 
     def __init__(self, channels, squeeze_channels=None, reduction=16, activation=nn.ReLU):
         super().__init__()
-        channels, reduction = _check_channels(channels=channels, reduction=reduction)
+        channels, reduction = check_counts(channels=channels, reduction=reduction)
         if squeeze_channels is None:
             squeeze_channels = max(1, channels // reduction)
-        squeeze_channels, = _check_channels(squeeze_channels=squeeze_channels)
+        squeeze_channels, = check_counts(squeeze_channels=squeeze_channels)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc1 = nn.Conv2d(channels, squeeze_channels, 1)
         self.activation = activation(inplace=True)
@@ -418,7 +430,7 @@ class MBConv(nn.Module):
 
     def __init__(self, in_channels, out_channels, expand_ratio, kernel_size, stride, drop_probability=0.0):
         super().__init__()
-        in_channels, out_channels, expand_ratio = _check_channels(
+        in_channels, out_channels, expand_ratio = check_counts(
             in_channels=in_channels, out_channels=out_channels, expand_ratio=expand_ratio)
         stride = _check_stride(stride)
         if kernel_size not in (3, 5, 7) or isinstance(kernel_size, bool):
@@ -527,7 +539,7 @@ class Highway(nn.Module):
 
     def __init__(self, features, gate_bias=-2.0):
         super().__init__()
-        features, = _check_channels(features=features)
+        features, = check_counts(features=features)
         gate_bias = check_number(gate_bias, "gate_bias", finite=True)
         self.transform = nn.Linear(features, features)
         self.gate = nn.Linear(features, features)
@@ -547,6 +559,9 @@ class SmallNet(nn.Module):
 
     def __init__(self, blocks, width, shortcut, num_classes, in_channels):
         super().__init__()
+        blocks = check_number(blocks, "blocks", low=1, high=99, integer=True)
+        width = check_number(width, "width", low=1, high=1024, integer=True)
+        num_classes, in_channels = check_sizes(num_classes, in_channels)
         self.in_channels = in_channels
         self.stem = ConvNormActivation(in_channels, width, 3)
         self.blocks = nn.Sequential(*[BasicBlock(width, width, shortcut=shortcut) for _ in range(blocks)])
@@ -560,9 +575,7 @@ class SmallNet(nn.Module):
 
 
 def _small_net(depth, width, shortcut, num_classes, in_channels):
-    num_classes, in_channels = check_sizes(num_classes, in_channels)
     depth = check_number(depth, "depth", low=4, high=200, integer=True)
-    width = check_number(width, "width", low=1, high=1024, integer=True)
     if depth % 2:
         raise ValueError(f"depth must be even (a stem, pairs of 3x3 layers, a linear layer); got {depth}.")
     return SmallNet((depth - 2) // 2, width, shortcut, num_classes, in_channels)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._validate import check_number, image_as_float
+from .._validate import _describe, check_number, image_as_float
 from .modern import MobileNetV2
 
 __all__ = ["PretrainedClassifier", "pretrained_classifier", "WEIGHTS_PACKAGE", "WEIGHTS_SHA256"]
@@ -58,6 +58,12 @@ class PretrainedClassifier:
 
     model: MobileNetV2
     categories: list[str]
+
+    def __post_init__(self):
+        if not isinstance(self.model, torch.nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module (a MobileNetV2); got {_describe(self.model)}.")
+        if not isinstance(self.categories, (list, tuple)) or not all(isinstance(c, str) for c in self.categories):
+            raise TypeError(f"categories must be a list of class names; got {_describe(self.categories)}.")
 
     @property
     def device(self) -> torch.device:
@@ -116,6 +122,20 @@ class PretrainedClassifier:
         return torch.flatten(self.model.avgpool(features), 1).cpu()
 
 
+def _torch_device(device) -> torch.device:
+    """``device`` (a name such as ``"cuda:0"``, or a ``torch.device``) as a ``torch.device``."""
+    if isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a device name such as 'cpu' or 'cuda', or a torch.device; "
+                        f"got {_describe(device)}.")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"device must name a PyTorch device such as 'cpu', 'cuda' or 'mps'; "
+                         f"got {device!r}.") from None
+
+
 def pretrained_classifier(device=None) -> PretrainedClassifier:
     """The course's :class:`~cvcourse.models.MobileNetV2` with torchvision's ImageNet weights.
 
@@ -151,7 +171,7 @@ def pretrained_classifier(device=None) -> PretrainedClassifier:
 
     from .. import device as best_device
 
-    target = best_device() if device is None else torch.device(device)
+    target = best_device() if device is None else _torch_device(device)
     model = MobileNetV2()
     model.load_state_dict(_verified_state_dict(weights_path()))
     categories = list(MobileNet_V2_Weights.IMAGENET1K_V1.meta["categories"])

@@ -9,11 +9,18 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .._validate import check_number
+from .._validate import _describe, check_number
 
 __all__ = ["LayerRow", "Summary", "summary", "conv_macs"]
 
 _GLOBAL_POOLS = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+
+
+def _check_input_shape(input_shape) -> tuple[int, int, int]:
+    """Validate (channels, height, width) of one image; return it as a tuple of ints."""
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (channels, height, width); got {_describe(input_shape)}.")
+    return tuple(check_number(v, "input_shape", low=1, high=4096, integer=True) for v in input_shape)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,9 @@ class Summary:
     input_shape: tuple
     rows: list[LayerRow] = field(default_factory=list)
     total_params: int = 0
+
+    def __post_init__(self):
+        self.input_shape = _check_input_shape(self.input_shape)
 
     @property
     def total_macs(self) -> int:
@@ -68,6 +78,8 @@ class Summary:
 def conv_macs(conv: nn.Conv2d, output_shape) -> int:
     """Multiplications of a 2-D convolution for one image: each output value takes
     ``in_channels / groups * kernel height * kernel width`` of them."""
+    if not isinstance(conv, nn.Conv2d):
+        raise TypeError(f"conv must be a torch.nn.Conv2d; got {_describe(conv)}.")
     kernel_h, kernel_w = conv.kernel_size
     return int(torch.Size(output_shape).numel()) * conv.in_channels // conv.groups * kernel_h * kernel_w
 
@@ -144,9 +156,7 @@ def summary(model, input_shape) -> Summary:
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
-    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
-        raise ValueError(f"input_shape must be (channels, height, width); got {input_shape!r}.")
-    input_shape = tuple(check_number(v, "input_shape", low=1, high=4096, integer=True) for v in input_shape)
+    input_shape = _check_input_shape(input_shape)
     parameters = list(model.parameters())
     where = parameters[0].device if parameters else torch.device("cpu")
     result = Summary(input_shape, total_params=sum(p.numel() for p in parameters))
