@@ -151,23 +151,29 @@ def _decimals(step) -> int:
 def slider_values(low, high, step, value, count=STEPS_PER_SLIDER) -> list:
     """``count`` values on the slider's grid, spread over its range, the default among them.
 
-    Evenly spaced grid positions from ``low`` to ``high``; the one nearest the default is
-    replaced by the default. A slider with fewer than ``count`` positions keeps them all.
+    Evenly spaced grid positions from ``low`` to ``high``; the inner one nearest the default
+    gives way to the default (the ends stay, so the range's extremes are always shown). A
+    slider with at most ``count`` positions keeps them all.
 
     Examples
     --------
     >>> slider_values(0.5, 8.0, 0.25, 2.0)
     [0.5, 2.0, 4.25, 6.0, 8.0]
+    >>> slider_values(0.001, 0.5, 0.001, 0.05)
+    [0.001, 0.05, 0.251, 0.375, 0.5]
     >>> slider_values(1, 3, 1, 1)
     [1, 2, 3]
     """
     integer = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step, value))
     positions = int(round((high - low) / step)) + 1
-    chosen = sorted({round(k * (positions - 1) / (count - 1)) for k in range(count)}) \
-        if positions > count else list(range(positions))
+    if positions <= count:
+        chosen = range(positions)
+    else:
+        chosen = sorted({round(k * (positions - 1) / (count - 1)) for k in range(count)})
     values = [low + k * step if integer else round(low + k * step, _decimals(step)) for k in chosen]
-    nearest = min(range(len(values)), key=lambda k: abs(values[k] - value))
-    values[nearest] = value
+    if value not in values:
+        inner = range(1, len(values) - 1) if len(values) > 2 else range(len(values))
+        values[min(inner, key=lambda k: abs(values[k] - value))] = value
     return sorted(set(values))
 
 
@@ -236,10 +242,8 @@ def render_frame(draw, values: dict) -> str:
     return "\n".join(parts)
 
 
-_NOTE = ("On the website this explorer shows figures computed in advance, one control at a time "
-         "(moving a control puts the others back to their defaults). Run the chapter's notebook "
-         "(JupyterLab, Binder or Colab) for the live version, where every value and every "
-         "combination works.")
+_NOTE = ("Website version: figures computed in advance, one control at a time (moving a control "
+         "resets the others). In the notebook (JupyterLab, Binder, Colab) this explorer is live.")
 
 _STYLE_SHEET = """<style>
 .cvx-explorer{border:1px solid #ddd;border-radius:6px;padding:.6em .8em;margin:.5em 0}

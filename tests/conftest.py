@@ -34,7 +34,11 @@ def site(tmp_path_factory) -> Path:
 
     Its tests (test_book.py, test_browser.py) share the ``xdist_group("book")`` mark, so
     ``pytest -n 2 --dist loadgroup`` (``make test``) runs them in one worker and builds once.
+    ``CVCOURSE_BUILT_SITE=_build/html`` checks a site built before instead (quicker while
+    working on the tests; ``make test`` always builds afresh).
     """
+    if os.environ.get("CVCOURSE_BUILT_SITE"):
+        return Path(os.environ["CVCOURSE_BUILT_SITE"]).resolve()
     out = tmp_path_factory.mktemp("book")
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     result = subprocess.run(

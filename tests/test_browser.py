@@ -65,6 +65,8 @@ def browser(tmp_path_factory):
     driver = webdriver.Chrome(service=Service(executable_path=paths[1]), options=options)
     driver.set_page_load_timeout(PAGE_TIMEOUT_S)
     driver.set_script_timeout(PAGE_TIMEOUT_S)
+    driver.get("about:blank")
+    driver.get_log("performance"), driver.get_log("browser")  # drop the start-up tab's failed requests
     yield driver
     driver.quit()
 
@@ -117,8 +119,12 @@ return body.textContent;
 """
 MATHJAX_DONE_JS = """
 const done = arguments[arguments.length - 1];
-const wait = () => (window.MathJax && MathJax.startup && MathJax.startup.promise)
-    ? MathJax.startup.promise.then(() => done(true), e => done(String(e))) : setTimeout(wait, 50);
+const wait = () => {
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise)
+        MathJax.startup.promise.then(() => done(true), e => done(String(e)));
+    else if (document.readyState === "complete") done("MathJax is not on the page");
+    else setTimeout(wait, 50);
+};
 wait();
 """
 # The visible frame of an explorer: its images' sources and its text, and whether its images decoded.
@@ -140,8 +146,8 @@ def visible_frame(driver, explorer) -> dict:
     return frames[0]
 
 
-def move(driver, control) -> None:
-    """Move a control one step, as a reader would with the keyboard or mouse."""
+def move(control) -> None:
+    """Move a control one step from where it is, as a reader would with the keyboard or mouse."""
     from selenium.webdriver.common.keys import Keys
 
     kind = control.get_attribute("type")
@@ -150,13 +156,35 @@ def move(driver, control) -> None:
     elif kind == "range":
         at_end = control.get_attribute("value") == control.get_attribute("max")
         control.send_keys(Keys.ARROW_LEFT if at_end else Keys.ARROW_RIGHT)
-    else:  # a select
+    else:  # a drop-down
         from selenium.webdriver.support.select import Select
 
         select = Select(control)
-        options = select.options
-        index = [o.get_attribute("value") for o in options].index(control.get_attribute("value"))
-        select.select_by_index(index - 1 if index == len(options) - 1 else index + 1)
+        index = int(control.get_attribute("value"))
+        select.select_by_index(index - 1 if index == len(select.options) - 1 else index + 1)
+
+
+def other_positions(control):
+    """Move a control to each of its other positions in turn (yielding after each move)."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.select import Select
+
+    kind = control.get_attribute("type")
+    if kind == "checkbox":
+        control.click()
+        yield
+    elif kind == "range":
+        control.send_keys(Keys.HOME)
+        for _ in range(int(control.get_attribute("max")) + 1):
+            if control.get_attribute("value") != control.get_attribute("data-default"):
+                yield
+            control.send_keys(Keys.ARROW_RIGHT)
+    else:
+        select = Select(control)
+        for index in range(len(select.options)):
+            if str(index) != control.get_attribute("data-default"):
+                select.select_by_index(index)
+                yield
 
 
 def chapters(site) -> list[str]:
@@ -186,12 +214,12 @@ def check_chapter(driver, server, chapter) -> list[str]:
     for number, explorer in enumerate(explorers, 1):
         driver.execute_script("arguments[0].scrollIntoView()", explorer)
         default = visible_frame(driver, explorer)
-        # Moving a control puts the others back to their defaults: each move is one step from them.
+        # Moving a control puts the others back to their defaults, so each control is moved
+        # from the defaults; it must change the figure at one of its positions at least.
         for control in explorer.find_elements(By.CSS_SELECTOR, "[data-control]"):
-            move(driver, control)
-            if visible_frame(driver, explorer)["html"] == default["html"]:
-                wrong.append(f"explorer {number}: moving {control.get_attribute('data-control')!r} "
-                             f"did not change the figure")
+            if not any(visible_frame(driver, explorer)["html"] != default["html"] for _ in other_positions(control)):
+                wrong.append(f"explorer {number}: no position of {control.get_attribute('data-control')!r} "
+                             f"changes the figure")
     wrong += [f"console error: {message}" for message in console_errors(driver)]
     wrong += network_problems(driver)
     return wrong
@@ -210,7 +238,7 @@ def test_every_chapter_page_works_offline_in_chromium(site, server, browser):
 def test_other_pages_load_without_errors(site, server, browser):
     for page in ("index.html", "book/running.html", "book/references.html", "search.html"):
         browser.get(f"{server}{page}")
-        assert browser.execute_async_script(MATHJAX_DONE_JS) is True or "MathJax" not in browser.page_source
+        browser.execute_async_script(MATHJAX_DONE_JS)
         wrong = console_errors(browser) + network_problems(browser)
         assert not wrong, f"{page}: " + "\n".join(wrong)
 
@@ -239,7 +267,7 @@ def test_screenshots_for_the_docs(site, server, browser, tmp_path):
     browser.execute_async_script(MATHJAX_DONE_JS)
     explorer = browser.find_elements(By.CSS_SELECTOR, ".cvx-explorer")[0]
     browser.execute_script("arguments[0].scrollIntoView()", explorer)
-    move(browser, explorer.find_element(By.CSS_SELECTOR, "[data-control]"))
+    move(explorer.find_element(By.CSS_SELECTOR, "[data-control]"))
     (folder / "website-explorer.png").write_bytes(small_png(explorer.screenshot_as_png, 800))
     for name in ("website-chapter.png", "website-explorer.png"):
         assert 1_000 < (folder / name).stat().st_size < 300_000

@@ -44,7 +44,7 @@ def test_slider_values_spread_over_the_range_on_the_grid_with_the_default(low, h
     assert len(values) == min(widgets.STEPS_PER_SLIDER, positions)
     assert value in values and values == sorted(values)
     assert min(values) >= low and max(values) <= high
-    assert values[0] in (low, value) and values[-1] in (high, value)
+    assert values[0] == low and values[-1] == high
     for v in values:
         assert abs((v - low) / step - round((v - low) / step)) < 1e-9, f"{v} is not on the slider's grid"
     if isinstance(step, int):
@@ -83,7 +83,7 @@ def test_website_explorer_has_one_frame_per_value_swept_one_control_at_a_time(we
     # Only the default frame is visible; the others wait for the script.
     assert len(re.findall(r'data-frame="[^"]+" hidden', explorer.data)) == len(shown) - 1
     assert "<script>" in explorer.data
-    assert "computed in advance" in explorer.data and "live" in explorer.data
+    assert "computed in advance" in explorer.data and "is live" in explorer.data
     assert not plt.get_fignums(), "the explorer should close the figures it drew"
 
 

@@ -11,7 +11,9 @@
   ``.cache/website`` (ignored by git) and later builds reuse it. Its licence travels with it.
 
 Nothing else on the site comes from another host: the theme's fonts and scripts are in
-``_static`` already, and no page needs RequireJS or the Jupyter widget manager.
+``_static`` already, and no page needs RequireJS or the Jupyter widget manager. Two small
+repairs keep the browser's console free of errors (tests/test_browser.py checks it): each
+script is included once, and the theme gets a valid colour mode.
 """
 
 from __future__ import annotations
@@ -91,8 +93,30 @@ def add_static_files(app, config) -> None:
     config.html_static_path = [*config.html_static_path, str(static_folder(Path(app.srcdir) / CACHE))]
 
 
+def set_theme_mode(app, config) -> None:
+    """Give the theme a valid colour mode: without one, every page logs a console error."""
+    config.html_context = {"default_mode": "auto", **(config.html_context or {})}
+
+
+def drop_repeated_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Include each script once: sphinx-thebe and sphinx-togglebutton add their inline scripts
+    twice in a Jupyter Book build, and a repeated ``const`` is a SyntaxError in the browser."""
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        # (the repeats differ only in a filename of None or "", both meaning an inline script)
+        key = (str(getattr(script, "filename", script) or ""),
+               tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"][:] = unique  # in place: later handlers (MathJax's) add to this list
+
+
 def setup(app):
     """Sphinx extension entry point."""
     os.environ[WEBSITE_VARIABLE] = "1"
     app.connect("config-inited", add_static_files)
+    app.connect("config-inited", set_theme_mode)
+    # Early: html-page-context stops at the first handler that returns a template name.
+    app.connect("html-page-context", drop_repeated_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
