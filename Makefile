@@ -38,7 +38,7 @@ book: $(STAMP)
 	@echo "or run 'make serve' and visit http://localhost:$(PORT)."
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -n 2 --durations=15
 
 chapters: $(STAMP)
 	$(BIN)/python tools/chapters.py build

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import pytest
 from conftest import ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
+pytestmark = pytest.mark.slow
 
 INSTALL_HINT = ("the browser test needs Chromium, its driver and Selenium: on Debian or Ubuntu "
                 "`sudo apt-get install chromium chromium-driver` and `pip install -e '.[dev]'`")
