@@ -195,7 +195,8 @@ def fit(model, train_loader, test_loader=None, epochs=1, optimizer=None, loss_fn
     scheduler : torch.optim.lr_scheduler.LRScheduler, optional
         Stepped once at the end of every epoch (e.g. ``StepLR``, ``CosineAnnealingLR``).
     progress : bool
-        Show a progress bar (a widget in notebooks, text in a terminal).
+        Show a progress bar (a widget in notebooks, text in a terminal, its final line
+        on the website).
     history : History, optional
         Continue this history instead of starting a new one.
 

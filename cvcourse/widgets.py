@@ -1,8 +1,8 @@
 """Explorers: the parameters of an image operation on sliders, live in a notebook and on the website.
 
-In JupyterLab, Binder and Colab, :func:`explore` is a thin wrapper over ``ipywidgets.interact``:
-the sliders update when released (not on every step) so that figures do not flicker, and every
-control is labelled. The website has no kernel to redraw a figure, so when the book is built
+In JupyterLab, Binder and Colab, :func:`explore` is a thin wrapper over
+``ipywidgets.interactive``: the sliders update when released (not on every step) so that
+figures do not flicker, and every control is labelled. The website has no kernel to redraw a figure, so when the book is built
 (the book's Sphinx extension ``tools/website.py`` sets ``CVCOURSE_WEBSITE=1``) :func:`explore`
 draws the figure for a few values of each control instead, swept one control at a time around
 the defaults, and shows them as a self-contained HTML explorer whose controls switch between
@@ -103,7 +103,7 @@ def _as_widget(name, spec):
 def explore(draw, **controls):
     """Call ``draw(**values)`` now, and again whenever a control changes.
 
-    A wrapper over ``ipywidgets.interact`` that turns plain values into labelled
+    A wrapper over ``ipywidgets.interactive`` that turns plain values into labelled
     widgets updating on release: a ``(low, high, step, value)`` tuple of ints becomes an
     integer slider, of floats a float slider; a list or a {label: value} dict a
     drop-down; a bool a checkbox; widgets pass through unchanged.
@@ -336,7 +336,7 @@ def progress_bar(total: int, enabled: bool = True, unit: str = "batch"):
         What a step is called.
     """
     if on_website():
-        return _FinalLineBar(total=total, disable=not enabled, unit=unit, file=io.StringIO())
+        return _FinalLineBar(total=total, disable=not enabled, unit=unit, file=io.StringIO(), ascii=False)
     from tqdm.auto import tqdm as auto_tqdm
 
     return auto_tqdm(total=total, disable=not enabled, unit=unit)
