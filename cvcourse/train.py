@@ -206,7 +206,8 @@ def fit(model, train_loader, test_loader=None, epochs=1, optimizer=None, loss_fn
     scheduler : torch.optim.lr_scheduler.LRScheduler, optional
         Stepped once at the end of every epoch (e.g. ``StepLR``, ``CosineAnnealingLR``).
     progress : bool
-        Show a progress bar (a widget in notebooks, text in a terminal).
+        Show a progress bar (a widget in notebooks, text in a terminal, its final line
+        on the website).
     history : History, optional
         Continue this history instead of starting a new one.
     on_epoch : callable, optional
@@ -231,7 +232,8 @@ def fit(model, train_loader, test_loader=None, epochs=1, optimizer=None, loss_fn
     True
     """
     import torch
-    from tqdm.auto import tqdm
+
+    from .widgets import progress_bar
 
     _check_module(model)
     epochs = check_number(epochs, "epochs", low=1, integer=True)
@@ -240,7 +242,7 @@ def fit(model, train_loader, test_loader=None, epochs=1, optimizer=None, loss_fn
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3) if optimizer is None else optimizer
     loss_fn = torch.nn.CrossEntropyLoss() if loss_fn is None else loss_fn
     history = History() if history is None else history
-    bar = tqdm(total=epochs * len(train_loader), disable=not progress, unit="batch")
+    bar = progress_bar(epochs * len(train_loader), enabled=progress)
     for epoch in range(epochs):
         bar.set_description(f"epoch {epoch + 1}/{epochs}")
         model.train()

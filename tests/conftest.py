@@ -1,12 +1,15 @@
-"""Shared fixtures: the repository's paths and the chapter tool (tools/chapters.py)."""
+"""Shared fixtures: the repository's paths, the chapter tool (tools/chapters.py) and the built website."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
@@ -26,6 +29,42 @@ def chapter_names() -> list[str]:
     return chapter_tool.chapter_names()
 
 
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The website, built once per test run into a temporary folder (its ``_build/html``).
+
+    test_book.py and test_browser.py check the same build. Under pytest-xdist the workers
+    share it: the first to need it builds it while holding a lock, the others wait and reuse
+    it (and its outcome, so a failed build is reported, not repeated). The tests that use it
+    run first (see below), so that one worker usually takes them all while the other gets on
+    with the rest. ``CVCOURSE_BUILT_SITE=_build/html`` checks a site built before instead
+    (quicker while working on the tests; ``make test`` always builds afresh).
+    """
+    if os.environ.get("CVCOURSE_BUILT_SITE"):
+        return Path(os.environ["CVCOURSE_BUILT_SITE"]).resolve()
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    out, outcome = shared / "book", shared / "book-build.json"
+    with FileLock(str(shared / "book.lock")):
+        if not outcome.exists():
+            jupyter_book = Path(sys.executable).parent / "jupyter-book"
+            result = subprocess.run(
+                [str(jupyter_book), "build", str(ROOT), "--path-output", str(out), "--warningiserror",
+                 "--keep-going"],
+                capture_output=True, text=True,
+            )
+            outcome.write_text(json.dumps({"returncode": result.returncode,
+                                           "log": f"{result.stdout[-6000:]}\n{result.stderr[-3000:]}"}))
+    build = json.loads(outcome.read_text())
+    assert build["returncode"] == 0, f"the book failed to build:\n{build['log']}"
+    return out / "_build" / "html"
+
+
 def pytest_collection_modifyitems(items):
-    """Run the longest tests first so that pytest-xdist's two workers finish together."""
-    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)
+    """Run the longest tests first so that pytest-xdist's two workers finish together: the
+    website's (one build, shared), then the other slow ones, then the rest."""
+    items.sort(key=lambda item: 0 if "site" in getattr(item, "fixturenames", ()) else
+               1 if item.get_closest_marker("slow") else 2)

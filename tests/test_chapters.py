@@ -78,3 +78,12 @@ def test_table_of_contents_lists_every_chapter():
     assert listed == set(chapter_names()), "_toc.yml must list exactly the chapters in solutions/"
     for file in files:
         assert any((ROOT / f"{file}{suffix}").exists() for suffix in (".md", ".ipynb")), file
+
+
+@pytest.mark.parametrize("name", chapter_names())
+def test_colab_cell_installs_from_the_configured_repository(name):
+    url = chapter_tool.repository_url()
+    assert url.startswith("https://")
+    colab = [cell.source for cell in chapter_tool.read_source(name).cells if "google.colab" in cell.source]
+    assert len(colab) == 1, f"{name} should have one Colab install cell"
+    assert f'"cvcourse @ git+{url}"' in colab[0]

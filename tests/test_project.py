@@ -13,12 +13,22 @@ def _requirements(entries):
     return {re.sub(r"\s+", "", e) for e in entries if isinstance(e, str) and not e.startswith("-")}
 
 
+# Packages environment.yml takes from conda-forge (pip name -> conda name): PyTorch's CPU build
+# for Binder, which has no GPU.
+FROM_CONDA = {"torch": "pytorch", "torchvision": "torchvision"}
+
+
 def test_environment_yml_has_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = _requirements(project["dependencies"] + project["optional-dependencies"]["dev"])
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
-    assert _requirements(pip) == wanted
+    conda = _requirements(environment["dependencies"])
+    from_conda = {r for r in wanted if re.match(r"[A-Za-z0-9_.-]+", r).group() in FROM_CONDA}
+    assert from_conda, "pyproject.toml should require torch and torchvision"
+    assert {re.sub(r"^[A-Za-z0-9_.-]+", lambda m: FROM_CONDA[m.group()], r) for r in from_conda} <= conda, \
+        "environment.yml should take PyTorch from conda-forge, with pyproject.toml's ranges"
+    assert _requirements(pip) == wanted - from_conda
     assert "-e ." in pip
 
 

@@ -6,7 +6,8 @@
 
 For each ``solutions/NN-slug.md`` (a MyST Markdown notebook):
 
-1. jupytext reads it; cells get stable ids so regeneration is byte-for-byte repeatable;
+1. jupytext reads it; cells get stable ids so regeneration is byte-for-byte repeatable, and
+   the Colab install cell gets the repository URL from ``_config.yml`` (``repository.url``);
 2. it is written to the nbgrader course folder as ``<course>/source/NN-slug/NN-slug.ipynb``;
 3. ``nbgrader generate_assignment NN-slug`` writes ``<course>/release/NN-slug/NN-slug.ipynb``
    (solutions replaced by stubs, hidden tests removed, graded cells locked);
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -36,12 +38,21 @@ CHAPTERS = ROOT / "chapters"
 COURSE = ROOT / "course"
 REFERENCES = ROOT / "book" / "references.md"
 BOOK_TAGS = ("raises-exception", "remove-output")
+CONFIG = ROOT / "_config.yml"
+# The Colab cell's install command; its repository URL comes from _config.yml (repository.url),
+# like the book's repository and launch buttons, so a fork changes one line.
+COLAB_INSTALL = re.compile(r'(%pip install [^\n]*"cvcourse @ git\+)[^"]+(")')
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def chapter_names() -> list[str]:
     """Every chapter, as its ``NN-slug`` name, in order."""
     return sorted(p.stem for p in SOLUTIONS.glob("[0-9][0-9]-*.md"))
+
+
+def repository_url() -> str:
+    """The course's repository, as ``_config.yml`` names it (``repository.url``)."""
+    return yaml.safe_load(CONFIG.read_text())["repository"]["url"]
 
 
 def read_source(name: str) -> nbformat.NotebookNode:
@@ -58,6 +69,8 @@ def read_source(name: str) -> nbformat.NotebookNode:
             raise ValueError(f"{name}: two cells share the id {cell_id!r} (grade_id must be unique)")
         seen.add(cell_id)
         cell["id"] = cell_id
+        if cell.cell_type == "code" and "google.colab" in cell.source:
+            cell.source = COLAB_INSTALL.sub(lambda m: f"{m.group(1)}{repository_url()}{m.group(2)}", cell.source)
         if "nbgrader" in cell.metadata and cell.cell_type == "code":
             # Exercise and test cells fail until the student solves the exercise. The book
             # lets them fail quietly (raises-exception) and shows no output (remove-output),

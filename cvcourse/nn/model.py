@@ -210,9 +210,9 @@ def fit(model, images, labels, test_images=None, test_labels=None, *, epochs=1,
     several times.
     """
     from threadpoolctl import threadpool_limits
-    from tqdm.auto import tqdm
 
     from ..train import History
+    from ..widgets import progress_bar
 
     _check_model(model)
     images, labels = _check_data(images, labels)
@@ -222,7 +222,7 @@ def fit(model, images, labels, test_images=None, test_labels=None, *, epochs=1,
     history = History() if history is None else history
     rng = random_generator(seed)
     n_batches = -(-len(images) // batch_size)
-    bar = tqdm(total=epochs * n_batches, disable=not progress, unit="batch")
+    bar = progress_bar(epochs * n_batches, enabled=progress)
     with threadpool_limits(limits=1, user_api="blas"):
         for epoch in range(epochs):
             bar.set_description(f"epoch {epoch + 1}/{epochs}")
