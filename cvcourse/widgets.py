@@ -347,6 +347,7 @@ def progress_bar(total: int, enabled: bool = True, unit: str = "batch"):
     unit : str
         What a step is called.
     """
+    total = check_number(total, "total", low=0, integer=True)
     if on_website():
         return _FinalLineBar(total=total, disable=not enabled, unit=unit, file=io.StringIO(), ascii=False)
     from tqdm.auto import tqdm as auto_tqdm
