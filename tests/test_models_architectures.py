@@ -194,7 +194,7 @@ BAD_SIZES = [None, "10", 0, -3, 2.5, float("nan"), True, np.array([3]), 1 + 2j, 
 
 
 @pytest.mark.parametrize("constructor", CONSTRUCTORS)
-@pytest.mark.parametrize("bad", BAD_SIZES, ids=repr)
+@pytest.mark.parametrize("bad", BAD_SIZES, ids=lambda bad: "object()" if type(bad) is object else repr(bad))
 def test_constructors_refuse_bad_sizes(constructor, bad):
     for argument in ("num_classes", "in_channels"):
         with pytest.raises((TypeError, ValueError), match=argument):
