@@ -339,9 +339,10 @@ def _to(value, device):
 def fit_model(model, loader, loss_fn, epochs: int, optimizer, device=None, scheduler=None, progress: bool = True):
     """Train a model whose targets are not one class label (boxes, landmarks, grids).
 
-    The same loop as :func:`cvcourse.train.fit`, built on :func:`cvcourse.train.train_step`,
-    for loaders that yield ``(images, targets)`` where ``targets`` may be a tensor, a tuple
-    of tensors or a dict of tensors, and ``loss_fn(outputs, targets)`` scores a batch.
+    The same loop as :func:`cvcourse.train.fit` (zero_grad, forward, loss, backward, step),
+    for loaders that yield ``(images, targets)`` where ``targets`` may be a tensor or a dict
+    of tensors, or ``(images, target_1, target_2, ...)`` (a ``TensorDataset`` of several
+    targets), passed on as the tuple ``targets``; ``loss_fn(outputs, targets)`` scores a batch.
 
     Returns
     -------
@@ -351,7 +352,6 @@ def fit_model(model, loader, loss_fn, epochs: int, optimizer, device=None, sched
     from tqdm.auto import tqdm
 
     from .. import device as best_device
-    from ..train import train_step
 
     epochs = check_number(epochs, "epochs", low=1, integer=True)
     device = best_device() if device is None else torch.device(device)
@@ -362,9 +362,15 @@ def fit_model(model, loader, loss_fn, epochs: int, optimizer, device=None, sched
         bar.set_description(f"epoch {epoch + 1}/{epochs}")
         model.train()
         total, count = 0.0, 0
-        for images, targets in loader:
-            loss, _ = train_step(model, images.to(device), _to(targets, device), optimizer, loss_fn)
-            total, count = total + loss * len(images), count + len(images)
+        for images, *targets in loader:
+            targets = targets[0] if len(targets) == 1 else tuple(targets)
+            # train.train_step's five lines; it cannot be reused as is because it detaches the
+            # outputs as one tensor, and these models return tuples
+            optimizer.zero_grad()
+            loss = loss_fn(model(images.to(device)), _to(targets, device))
+            loss.backward()
+            optimizer.step()
+            total, count = total + loss.item() * len(images), count + len(images)
             bar.update()
         if scheduler is not None:
             scheduler.step()
