@@ -1,0 +1,24 @@
+"""Localisation and detection: boxes, RoI pooling, anchors, proposals, evaluation, a detector.
+
+The operations are NumPy from first principles, each equal to the library practitioners use
+(``torchvision.ops`` for boxes, NMS and RoI pooling; torchvision's ``BoxCoder``, ``Matcher``
+and ``DefaultBoxGenerator`` for anchors; ``pycocotools`` for mAP). The networks are PyTorch
+and run on whatever :func:`cvcourse.device` picks.
+"""
+
+from .anchors import (BACKGROUND, IGNORE, anchor_grid, decode_boxes, default_boxes, encode_boxes,
+                      match_anchors)
+from .boxes import BOX_FORMATS, as_boxes, batched_nms, box_area, box_convert, box_iou, mask_to_box, nms
+from .metrics import (COCO_IOU_THRESHOLDS, average_precision, match_detections, mean_average_precision,
+                      precision_recall_curve)
+from .proposals import selective_search
+from .roi import roi_align, roi_pool
+
+__all__ = [
+    "BOX_FORMATS", "as_boxes", "box_convert", "box_area", "box_iou", "nms", "batched_nms", "mask_to_box",
+    "roi_pool", "roi_align",
+    "BACKGROUND", "IGNORE", "anchor_grid", "match_anchors", "encode_boxes", "decode_boxes", "default_boxes",
+    "selective_search",
+    "COCO_IOU_THRESHOLDS", "match_detections", "precision_recall_curve", "average_precision",
+    "mean_average_precision",
+]
