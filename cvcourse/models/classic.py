@@ -57,13 +57,15 @@ def alexnet(num_classes=1000, in_channels=3, variant="torchvision"):
     ----------
     num_classes, in_channels : int
     variant : {"torchvision", "paper"}
-        ``"torchvision"`` (61,100,840 parameters for 1000 classes) is the one-GPU
-        version of Krizhevsky (2014), which torchvision ships: 64, 192, 384, 256, 256
-        filters, no local response normalisation, padding 2 in the first layer.
+        ``"torchvision"`` (61,100,840 parameters for 1000 classes) is torchvision's
+        one-GPU network, taken from Krizhevsky's cuda-convnet2 configuration: 64, 192,
+        384, 256, 256 filters (the "one weird trick" paper, Krizhevsky 2014, lists 384
+        for conv4), no local response normalisation, padding 2 in the first layer, and
+        dropout on the inputs of the first two fully connected layers.
         ``"paper"`` (60,965,224 parameters) is the 2012 network: 96, 256, 384, 384, 256
         filters; conv2, conv4 and conv5 split into two groups (``groups=2``), the halves
         that lived on the two GPUs; local response normalisation after conv1 and conv2;
-        227x227 inputs.
+        dropout on the outputs of the first two fully connected layers; 227x227 inputs.
 
     Returns
     -------
@@ -85,24 +87,28 @@ def alexnet(num_classes=1000, in_channels=3, variant="torchvision"):
                     nn.Conv2d(384, 256, 3, padding=1), relu(),
                     nn.Conv2d(256, 256, 3, padding=1), relu(), pool()]
     else:
-        lrn = lambda: nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0)  # noqa: E731
+        # The paper's k = 2, n = 5, alpha = 1e-4, beta = 0.75; PyTorch divides alpha by the
+        # window size n, so the paper's alpha is passed as 5 * 1e-4.
+        lrn = lambda: nn.LocalResponseNorm(size=5, alpha=5e-4, beta=0.75, k=2.0)  # noqa: E731
         features = [nn.Conv2d(in_channels, 96, 11, stride=4), relu(), lrn(), pool(),
                     nn.Conv2d(96, 256, 5, padding=2, groups=2), relu(), lrn(), pool(),
                     nn.Conv2d(256, 384, 3, padding=1), relu(),
                     nn.Conv2d(384, 384, 3, padding=1, groups=2), relu(),
                     nn.Conv2d(384, 256, 3, padding=1, groups=2), relu(), pool()]
     head = _classifier(256 * 6 * 6, 4096, num_classes, 0.5)
-    # torchvision puts each dropout before its linear layer; the order does not change the network.
-    head = [head[2], head[0], head[1], head[5], head[3], head[4], head[6]]
+    if variant == "torchvision":
+        # torchvision puts each dropout before its linear layer: it drops fc6's inputs and
+        # fc6's outputs, where the paper drops fc6's and fc7's outputs (the same at test time).
+        head = [head[2], head[0], head[1], head[5], head[3], head[4], head[6]]
     return AlexNet(features, head, in_channels)
 
 
 def zfnet(num_classes=1000, in_channels=3):
     """ZFNet (Zeiler and Fergus, 2014): AlexNet with the changes its visualisations suggested.
 
-    Layer 1 uses 96 filters of 7x7 with stride 2 instead of 11x11 with stride 4 (the large
-    stride had aliased the first layer's features and left dead filters), and layer 2 has
-    stride 2. Sizes follow the paper's Figure 3 for a 224x224 input: 110, 55, 26, 13, 13,
+    Layer 1 uses 96 filters of 7x7 with stride 2 instead of 11x11 with stride 4 (AlexNet's
+    first-layer filters mixed very high and very low frequencies and left some dead, and
+    the stride of 4 aliased the second layer's features), and layer 2 has stride 2. Sizes follow the paper's Figure 3 for a 224x224 input: 110, 55, 26, 13, 13,
     13, 13, 6 (max pooling rounds up, as in Caffe). Layers 3-5 have 384, 384 and 256
     filters; contrast normalisation across maps follows the first two poolings.
     62,357,608 parameters for 1000 classes.
@@ -295,7 +301,8 @@ class GoogLeNet(nn.Module):
     poolings after 3b and 4e, global average pooling, dropout and one linear layer:
     6,624,904 parameters for 1000 classes. Departures from the paper: batch
     normalisation after every convolution (so no local response normalisation), dropout
-    0.2 instead of 0.4, 3x3 instead of 5x5 kernels in the "5x5" branches, and no
+    0.2 instead of 0.4, 3x3 instead of 5x5 kernels in the "5x5" branches, a 2x2 instead
+    of a 3x3 max pooling after 4e (the same 7x7 output), and no
     auxiliary classifiers (the paper attached two, after 4a and 4d, to add gradient to
     the middle of the network during training; they were dropped at test time).
     """

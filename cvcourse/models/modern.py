@@ -583,7 +583,7 @@ def _small_net(depth, width, shortcut, num_classes, in_channels):
 
 def plain_net(depth, width=16, num_classes=10, in_channels=1):
     """A plain network of ``depth`` layers with weights: :func:`residual_net` without its
-    shortcuts (same layers, same parameters), as in He et al. (2016), section 4.1."""
+    shortcuts (same layers, same parameters), as in He et al. (2016), sections 4.1-4.2."""
     return _small_net(depth, width, False, num_classes, in_channels)
 
 
