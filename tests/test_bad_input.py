@@ -98,6 +98,16 @@ def _torch_optimizer():
     return torch.optim.SGD(torch.nn.Linear(4, 2).parameters(), lr=0.1)
 
 
+def _grid_targets():
+    """Batched targets for a one-anchor, two-class grid detector on 16 x 16 images (2 x 2 cells)."""
+    import torch
+
+    from cvcourse.detection.networks import grid_targets
+
+    target = grid_targets(np.array([[1.0, 1.0, 9.0, 9.0]]), np.array([1]), 2, 8, np.array([[8.0, 8.0]]))
+    return {key: torch.as_tensor(value)[None] for key, value in target.items()}
+
+
 #: A valid value for each required parameter that is not first, by parameter name, so that
 #: only the first argument is bad. A zero-argument callable is called for a fresh value.
 SAMPLES = {
@@ -120,6 +130,16 @@ SAMPLES = {
     "channels": 2, "growth_rate": 2, "stride": 1, "expand_ratio": 2, "blocks_per_stage": (1, 1, 1, 1),
     "shortcut": True, "num_classes": 2, "input_shape": (1, 8, 8), "output_shape": (2, 8, 8),
     "categories": lambda: ["cat", "dog"],
+    # detection: xyxy boxes (N, 4) in pixels, with their scores, classes and matches
+    "boxes": lambda: np.array([[0.0, 0.0, 4.0, 4.0], [2.0, 2.0, 6.0, 6.0]]),
+    "boxes2": lambda: np.array([[0.0, 0.0, 4.0, 4.0], [2.0, 2.0, 6.0, 6.0]]),
+    "gt_boxes": lambda: np.array([[1.0, 1.0, 5.0, 5.0]]),
+    "anchors": lambda: np.array([[0.0, 0.0, 4.0, 4.0], [2.0, 2.0, 6.0, 6.0]]),
+    "scores": lambda: np.array([0.9, 0.8]), "classes": lambda: np.array([0, 1]),
+    "matched": lambda: np.array([True, False]), "num_ground_truth": 1, "iou_threshold": 0.5,
+    "in_fmt": "xyxy", "out_fmt": "cxcywh", "sizes": (8.0, 16.0), "aspect_ratios": (0.5, 1.0, 2.0),
+    "image_size": (32, 32), "output_size": 2, "grid_size": 2, "epochs": 1,
+    "ground_truth": lambda: [(np.array([[1.0, 1.0, 5.0, 5.0]]), np.array([0]))],
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -141,6 +161,20 @@ SAMPLES_FOR = {
     "cvcourse.models.classic.InceptionModule": {"ch1x1": 2, "ch3x3_reduce": 2, "ch3x3": 2, "ch5x5_reduce": 2,
                                                 "ch5x5": 2, "pool_proj": 2},
     "cvcourse.models.summary.LayerRow": {"kind": "Conv2d", "params": 20, "macs": 1152, "receptive_field": 3},
+    # (batch index, x1, y1, x2, y2) regions of a batch of feature maps
+    "cvcourse.detection.roi.roi_align": {"boxes": lambda: np.array([[0.0, 0.0, 0.0, 3.0, 3.0]])},
+    "cvcourse.detection.roi.roi_pool": {"boxes": lambda: np.array([[0.0, 0.0, 0.0, 3.0, 3.0]])},
+    # one list entry per image; anchors as (width, height)
+    "cvcourse.detection.networks.GridDataset": {
+        "boxes": lambda: [np.array([[1.0, 1.0, 9.0, 9.0]])], "labels": lambda: [np.array([0])],
+        "anchors": lambda: np.array([[8.0, 8.0]])},
+    "cvcourse.detection.networks.decode_grid": {"anchors": lambda: np.array([[8.0, 8.0]]), "stride": 8},
+    "cvcourse.detection.networks.grid_targets": {"labels": lambda: np.array([0]), "stride": 8,
+                                                 "anchors": lambda: np.array([[8.0, 8.0]])},
+    "cvcourse.detection.anchors.default_boxes": {"aspect_ratios": lambda: [[2.0]]},
+    "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
+    "cvcourse.detection.networks.localisation_loss": {
+        "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }
 
 
@@ -195,6 +229,10 @@ ACCEPTED = {
     "cvcourse.nn.conv.im2col": ({"a 4-D array"}, RETURNS, "(2, 2, 2, 2) is a valid batch (N, C, H, W)"),
     "cvcourse.nn.conv.zero_pad": ({"a 4-D array"}, RETURNS, "(2, 2, 2, 2) is a valid batch (N, C, H, W)"),
     "cvcourse.nn.pool.pool_forward": ({"a 4-D array"}, RETURNS, "(2, 2, 2, 2) is a valid batch (N, C, H, W)"),
+    "cvcourse.detection.roi.roi_align": (
+        {"a 4-D array"}, RETURNS, "(2, 2, 2, 2) is a valid batch of feature maps (N, C, H, W)"),
+    "cvcourse.detection.roi.roi_pool": (
+        {"a 4-D array"}, RETURNS, "(2, 2, 2, 2) is a valid batch of feature maps (N, C, H, W)"),
     "cvcourse.segmentation.kmeans": (
         {"a 1-D array"}, RETURNS, "1-D data are n samples of one feature, as documented"),
     "cvcourse.segmentation.kmeans_plusplus": (

@@ -27,7 +27,7 @@ COCO_IOU_THRESHOLDS = tuple(np.linspace(0.5, 0.95, 10))
 def _matched(matched, count: int) -> np.ndarray:
     array = as_array(matched, "matched")
     if array.shape != (count,):
-        raise ValueError(f"matched must have shape ({count},), one per score; got shape {array.shape}.")
+        raise ValueError(f"matched must have shape ({count},), one per entry of scores; got shape {array.shape}.")
     check_finite(array, "matched")
     if not np.isin(array, (0, 1)).all():
         raise ValueError("matched must hold True/False (or 1/0) for each detection.")

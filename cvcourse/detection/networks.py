@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._validate import as_array, check_finite, check_number
+from .._validate import _describe, as_array, check_finite, check_number
 from .boxes import as_boxes, batched_nms
 
 __all__ = ["conv_block", "ClassifyLocalise", "localisation_loss", "LandmarkNet", "GridDetector",
@@ -29,16 +29,19 @@ __all__ = ["conv_block", "ClassifyLocalise", "localisation_loss", "LandmarkNet",
 
 def conv_block(in_channels: int, out_channels: int, pool: bool = False, stride: int = 1) -> nn.Sequential:
     """3x3 convolution (with ``stride``), batch normalisation, ReLU, and if ``pool`` 2x2 max pooling."""
+    in_channels = check_number(in_channels, "in_channels", low=1, integer=True)
+    out_channels = check_number(out_channels, "out_channels", low=1, integer=True)
+    stride = check_number(stride, "stride", low=1, integer=True)
     layers = [nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False),
               nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True)]
     return nn.Sequential(*layers, nn.MaxPool2d(2)) if pool else nn.Sequential(*layers)
 
 
 def images_to_tensor(images) -> torch.Tensor:
-    """(N, H, W, 3) or (N, H, W) float images in [0, 1] as a float32 tensor (N, C, H, W)."""
+    """(N, H, W, 3), (N, H, W, 1) or (N, H, W) float images in [0, 1] as a float32 tensor (N, C, H, W)."""
     array = as_array(images, "images")
-    if array.ndim not in (3, 4):
-        raise ValueError(f"images must be (N, H, W) or (N, H, W, C); got shape {array.shape}.")
+    if array.ndim not in (3, 4) or (array.ndim == 4 and array.shape[-1] not in (1, 3)):
+        raise ValueError(f"images must be (N, H, W), (N, H, W, 1) or (N, H, W, 3); got shape {array.shape}.")
     check_finite(array, "images")
     tensor = torch.as_tensor(np.ascontiguousarray(array), dtype=torch.float32)
     return tensor[:, None] if tensor.ndim == 3 else tensor.permute(0, 3, 1, 2).contiguous()
@@ -49,6 +52,7 @@ class _Backbone(nn.Module):
 
     def __init__(self, in_channels: int, image_size: int, hidden: int = 128):
         super().__init__()
+        image_size = check_number(image_size, "image_size", low=8, integer=True)
         self.features = nn.Sequential(conv_block(in_channels, 16, pool=True), conv_block(16, 32, pool=True),
                                       conv_block(32, 64, pool=True))
         cells = image_size // 8
@@ -67,6 +71,7 @@ class ClassifyLocalise(nn.Module):
 
     def __init__(self, num_classes: int = 3, image_size: int = 48, in_channels: int = 3):
         super().__init__()
+        num_classes = check_number(num_classes, "num_classes", low=1, integer=True)
         self.backbone = _Backbone(in_channels, image_size)
         self.classify = nn.Linear(128, num_classes)
         self.localise = nn.Linear(128, 4)
@@ -88,8 +93,19 @@ def localisation_loss(outputs, targets, box_weight: float = 5.0):
     box_weight : float
         How much a box error of 1 (a whole image) costs against the class loss.
     """
-    (logits, boxes), (labels, true_boxes) = outputs, targets
+    logits, boxes = _tensors(outputs, "outputs", "(logits, boxes) as ClassifyLocalise returns")
+    labels, true_boxes = _tensors(targets, "targets", "(labels, boxes)")
     return F.cross_entropy(logits, labels) + box_weight * F.l1_loss(boxes, true_boxes)
+
+
+def _tensors(value, name: str, what: str) -> tuple:
+    """Refuse anything but a pair of tensors, saying what the pair should be."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(isinstance(item, torch.Tensor) for item in value)):
+        shown = (f"a {type(value).__name__} of {', '.join(type(item).__name__ for item in value) or 'nothing'}"
+                 if isinstance(value, (tuple, list)) else _describe(value))
+        raise TypeError(f"{name} must be two tensors {what}; got {shown}.")
+    return tuple(value)
 
 
 class LandmarkNet(nn.Module):
@@ -97,6 +113,7 @@ class LandmarkNet(nn.Module):
 
     def __init__(self, num_points: int = 3, image_size: int = 48, in_channels: int = 1):
         super().__init__()
+        num_points = check_number(num_points, "num_points", low=1, integer=True)
         self.num_points = num_points
         self.backbone = _Backbone(in_channels, image_size)
         self.points = nn.Linear(128, 2 * num_points)
@@ -124,11 +141,12 @@ class GridDetector(nn.Module):
 
     def __init__(self, num_classes: int = 3, anchors=((10.0, 10.0), (17.0, 17.0), (25.0, 25.0))):
         super().__init__()
-        self.num_classes = num_classes
+        self.num_classes = check_number(num_classes, "num_classes", low=1, integer=True)
+        anchors = _anchor_sizes(anchors)
         self.register_buffer("anchors", torch.tensor(anchors, dtype=torch.float32))
         self.features = nn.Sequential(conv_block(3, 16, stride=2), conv_block(16, 32, stride=2),
                                       conv_block(32, 64, stride=2), conv_block(64, 64), conv_block(64, 64))
-        self.head = nn.Conv2d(64, len(anchors) * (5 + num_classes), 1)
+        self.head = nn.Conv2d(64, len(anchors) * (5 + self.num_classes), 1)
 
     def forward(self, x):
         out = self.head(self.features(x))  # (N, A * (5 + C), S, S)
@@ -227,6 +245,13 @@ def grid_loss(outputs, targets, no_object_weight: float = 0.5, box_weight: float
         Batched :func:`grid_targets`: ``object``, ``ignore`` (N, S, S, A), ``offsets``
         (N, S, S, A, 4), ``label`` (N, S, S, A).
     """
+    if not isinstance(outputs, torch.Tensor):
+        raise TypeError(f"outputs must be the tensor that GridDetector returns; got {_describe(outputs)}.")
+    if outputs.ndim != 5 or outputs.shape[-1] < 6:
+        raise ValueError(f"outputs must have shape (N, S, S, A, 5 + classes); got {tuple(outputs.shape)}.")
+    missing = {"object", "ignore", "offsets", "label"} - (set(targets) if isinstance(targets, dict) else set())
+    if missing:
+        raise ValueError(f"targets must be a dict of batched grid_targets tensors; {sorted(missing)} are missing.")
     positive = targets["object"]
     negative = ~positive & ~targets["ignore"]
     count = positive.sum().clamp(min=1)
@@ -305,6 +330,8 @@ def detect(model: GridDetector, images, score_threshold: float = 0.3, iou_thresh
     """
     from .. import device as best_device
 
+    if not isinstance(model, GridDetector):
+        raise TypeError(f"model must be a GridDetector; got {_describe(model)}.")
     score_threshold = check_number(score_threshold, "score_threshold", low=0, high=1)
     iou_threshold = check_number(iou_threshold, "iou_threshold", low=0, high=1)
     batch_size = check_number(batch_size, "batch_size", low=1, integer=True)
@@ -353,6 +380,8 @@ def fit_model(model, loader, loss_fn, epochs: int, optimizer, device=None, sched
 
     from .. import device as best_device
 
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {_describe(model)}.")
     epochs = check_number(epochs, "epochs", low=1, integer=True)
     device = best_device() if device is None else torch.device(device)
     model.to(device)

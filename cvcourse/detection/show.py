@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._validate import _describe
 from .boxes import as_boxes
 
 __all__ = ["draw_boxes"]
@@ -28,8 +29,11 @@ def draw_boxes(ax, boxes, labels=None, scores=None, names=None, colour=None, lin
     linestyle, linewidth
         Passed to ``matplotlib.patches.Rectangle``.
     """
+    import matplotlib.axes
     import matplotlib.patches as patches
 
+    if not isinstance(ax, matplotlib.axes.Axes):
+        raise TypeError(f"ax must be a matplotlib Axes (e.g. from plt.subplots()); got {_describe(ax)}.")
     boxes = as_boxes(boxes)
     for k, (x1, y1, x2, y2) in enumerate(boxes):
         label = None if labels is None else int(labels[k])
