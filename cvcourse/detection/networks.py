@@ -376,9 +376,8 @@ def fit_model(model, loader, loss_fn, epochs: int, optimizer, device=None, sched
     list of float
         The mean training loss of every epoch.
     """
-    from tqdm.auto import tqdm
-
     from .. import device as best_device
+    from ..widgets import progress_bar
 
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {_describe(model)}.")
@@ -386,7 +385,7 @@ def fit_model(model, loader, loss_fn, epochs: int, optimizer, device=None, sched
     device = best_device() if device is None else torch.device(device)
     model.to(device)
     losses = []
-    bar = tqdm(total=epochs * len(loader), disable=not progress, unit="batch")
+    bar = progress_bar(epochs * len(loader), enabled=progress)
     for epoch in range(epochs):
         bar.set_description(f"epoch {epoch + 1}/{epochs}")
         model.train()
