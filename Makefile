@@ -45,7 +45,7 @@ book: $(STAMP)
 	@echo "or run 'make serve' and visit http://localhost:$(PORT)."
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --durations=15
+	$(BIN)/python -m pytest -n 2 --dist worksteal --durations=15
 
 chapters: $(STAMP)
 	$(BIN)/python tools/chapters.py build
