@@ -11,25 +11,14 @@ ratio cvcourse / torchvision.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 
 import numpy as np
 import torch
 from torchvision import ops
 
 from cvcourse import detection
-
-
-def median_ms(function, repeats: int) -> float:
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+from run import median_ms
 
 
 def cases():
