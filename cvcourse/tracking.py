@@ -79,14 +79,14 @@ class KalmanFilter:
     >>> kf.predict().round(3).tolist()
     [1.0, 1.0]
     >>> kf.update([1.5]).round(3).tolist()
-    [1.335, 1.166]
+    [1.334, 1.166]
     """
 
     def __init__(self, F, H, Q, R, x, P):
         self.F = _matrix(F, "F")
         n = self.F.shape[0]
-        if self.F.shape != (n, n):
-            raise ValueError(f"F must be square, shape (n, n); got shape {self.F.shape}.")
+        if self.F.shape != (n, n) or n == 0:
+            raise ValueError(f"F must be square with at least one row, shape (n, n); got shape {self.F.shape}.")
         self.H = _matrix(H, "H")
         if self.H.shape[1] != n:
             raise ValueError(f"H must have shape (m, {n}), one column per state number; got shape {self.H.shape}.")
@@ -316,21 +316,32 @@ def cosine_distance(gallery, features) -> np.ndarray:
     numpy.ndarray, shape (T, D)
         ``min_k 1 - <g_k, f> / (|g_k| |f|)``, between 0 and 2.
     """
-    if isinstance(gallery, np.ndarray) and gallery.ndim == 2:
-        gallery = [gallery]
     if not isinstance(gallery, (list, tuple)):
         raise TypeError(f"gallery must be a list of (K, d) feature arrays, one per track; got {_describe(gallery)}.")
-    features = _matrix(features, "features") if np.size(features) else np.zeros((0, 1))
+    features = _matrix(features, "features")
 
     def unit(rows):
         return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
     distances = np.zeros((len(gallery), len(features)))
     for t, seen in enumerate(gallery):
-        seen = _matrix(seen, "gallery entries")
+        seen = _matrix(seen, f"gallery[{t}]")
+        if len(seen) == 0 or seen.shape[1] != features.shape[1]:
+            raise ValueError(f"gallery[{t}] must have shape (K, {features.shape[1]}) with K >= 1, features of the "
+                             f"same length as the detections'; got shape {seen.shape}.")
         if len(features):
             distances[t] = (1.0 - unit(seen) @ unit(features).T).min(axis=0)
     return distances
+
+
+def _rows(value, name: str) -> np.ndarray:
+    """``value`` as a finite 2-D float array with at least one column (rows may be none)."""
+    array = as_array(value, name)
+    if array.ndim != 2 or array.shape[1] == 0:
+        raise ValueError(f"{name} must be a 2-D array with one row each, shape (N, k) with k >= 1; "
+                         f"got shape {array.shape}.")
+    check_finite(array, name)
+    return array.astype(np.float64)
 
 
 def associate(tracks, detections, cost, threshold: float):
@@ -338,8 +349,9 @@ def associate(tracks, detections, cost, threshold: float):
 
     Parameters
     ----------
-    tracks, detections : array_like
-        Whatever ``cost`` compares, e.g. predicted and detected xyxy boxes (T, 4) and (D, 4).
+    tracks, detections : array_like, shapes (T, k) and (D, k)
+        One row per track and per detection, whatever ``cost`` compares: e.g. predicted and
+        detected xyxy boxes (k = 4). T or D may be 0.
     cost : callable
         ``cost(tracks, detections)`` returns the (T, D) cost matrix, e.g. :func:`iou_distance`.
     threshold : float
@@ -358,6 +370,7 @@ def associate(tracks, detections, cost, threshold: float):
     >>> matches.tolist(), lost.tolist(), new.tolist()
     ([[1, 0]], [0], [1])
     """
+    tracks, detections = _rows(tracks, "tracks"), _rows(detections, "detections")
     if not callable(cost):
         raise TypeError(f"cost must be a function cost(tracks, detections) -> (T, D) matrix; got {_describe(cost)}.")
     matrix = as_array(cost(tracks, detections), "cost(tracks, detections)")

@@ -140,6 +140,11 @@ SAMPLES = {
     "in_fmt": "xyxy", "out_fmt": "cxcywh", "sizes": (8.0, 16.0), "aspect_ratios": (0.5, 1.0, 2.0),
     "image_size": (32, 32), "output_size": 2, "grid_size": 2, "epochs": 1,
     "ground_truth": lambda: [(np.array([[1.0, 1.0, 5.0, 5.0]]), np.array([0]))],
+    # tracking: a frame's detections and their appearance features; (ids, boxes) per frame
+    "detections": lambda: np.array([[0.0, 0.0, 4.0, 4.0]]), "features": lambda: np.ones((2, 3)),
+    "cost": lambda: (lambda tracks, detections: np.zeros((len(tracks), len(detections)))), "threshold": 0.5,
+    "hypotheses": lambda: [(np.array([1]), np.array([[1.0, 1.0, 5.0, 5.0]]))],
+    "visibility": lambda: np.ones((1, 1)), "pillar": (0, 0),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -173,6 +178,11 @@ SAMPLES_FOR = {
                                                  "anchors": lambda: np.array([[8.0, 8.0]])},
     "cvcourse.detection.anchors.default_boxes": {"aspect_ratios": lambda: [[2.0]]},
     "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
+    "cvcourse.tracking.KalmanFilter": {"H": lambda: np.eye(1, 2), "Q": lambda: np.eye(2), "R": lambda: np.eye(1),
+                                       "x": lambda: np.zeros(2), "P": lambda: np.eye(2)},
+    "cvcourse.tracking.DeepSort.update": {"features": lambda: np.ones((1, 3))},
+    "cvcourse.tracking.mot_metrics": {
+        "hypotheses": lambda: [(np.array([1]), np.array([[1.0, 1.0, 5.0, 5.0]]))]},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }
@@ -245,6 +255,11 @@ ACCEPTED = {
     "cvcourse.train.LivePlot": (
         {"None", "a string"}, RETURNS, "its one parameter is a title: None (no title) or any text"),
     "cvcourse.models.summary.LayerRow": (ALL, RETURNS, "a record of one layer that summary fills in"),
+    "cvcourse.tracking.linear_assignment": (
+        {"an empty array"}, RETURNS, "no rows and no columns: the empty assignment, as scipy's"),
+    "cvcourse.tracking.min_cost_matching": (
+        {"an empty array"}, RETURNS, "no tracks and no detections: nothing to match, no error"),
+    "cvcourse.data.tracks.TrackingSequence": (ALL, RETURNS, "a record of a sequence that moving_objects fills in"),
     # The test-cell helpers judge a student's answer: a wrong answer is a GradingError (an
     # AssertionError, which nbgrader counts as a failed test) by design.
     "cvcourse.grading.check_array": (ALL, "GradingError", "a wrong result is a failed test"),

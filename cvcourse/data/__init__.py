@@ -14,8 +14,10 @@ import numpy as np
 # Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
 # chapters should not wait for.
 _FROM_DATASETS = ("SPLIT_SEED", "stratified_split", "mnist_arrays", "digits_arrays", "MNISTSubset", "Digits")
+# Synthetic multi-object tracking sequences (chapter 21), from cvcourse.data.tracks.
+_FROM_TRACKS = ("TrackingSequence", "moving_objects", "noisy_detections")
 
-__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS]
+__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS]
 
 
 def __getattr__(name):
@@ -24,6 +26,10 @@ def __getattr__(name):
         from . import datasets
 
         return getattr(datasets, name)
+    if name in _FROM_TRACKS:
+        from . import tracks
+
+        return getattr(tracks, name)
     raise AttributeError(f"module 'cvcourse.data' has no attribute {name!r}")
 
 
