@@ -19,7 +19,7 @@ __all__ = [
     "KalmanFilter", "box_to_measurement", "measurement_to_box", "constant_velocity_box_filter",
     "box_to_xyah", "xyah_to_box", "aspect_height_box_filter", "aspect_height_noise",
     "linear_assignment", "min_cost_matching", "iou_distance", "cosine_distance", "associate",
-    "appearance_features", "Sort", "DeepSort", "track_sequence", "mot_metrics", "CHI2_95",
+    "appearance_features", "Sort", "DeepSort", "track_sequence", "mot_metrics", "clear_mot", "CHI2_95",
 ]
 
 #: The 95% quantile of the chi-square distribution with 1-9 degrees of freedom: Deep SORT's
@@ -779,7 +779,8 @@ def mot_metrics(ground_truth, hypotheses, iou_threshold: float = 0.5) -> dict:
     -------
     dict
         ``mota``, ``motp``, ``idf1``, ``idp``, ``idr``, ``id_switches``, ``misses``,
-        ``false_positives``, ``matches``, ``num_objects``, ``num_hypotheses``, ``idtp``.
+        ``false_positives``, ``matches`` (every correspondence, switches included: motmetrics'
+        ``num_detections``), ``num_objects``, ``num_hypotheses``, ``idtp``.
 
     Examples
     --------
@@ -794,13 +795,58 @@ def mot_metrics(ground_truth, hypotheses, iou_threshold: float = 0.5) -> dict:
         raise ValueError(f"ground_truth and hypotheses must have one entry per frame each; got {len(truth)} "
                          f"and {len(found)}.")
     threshold = check_number(iou_threshold, "iou_threshold", low=0, high=1)
-    last_match: dict[int, int] = {}
-    co_occurrence: dict[tuple[int, int], int] = {}
-    misses = false_positives = switches = matches = 0
-    overlap_sum = 0.0
+    frames = []
     for (object_ids, object_boxes), (hypothesis_ids, hypothesis_boxes) in zip(truth, found):
         distance = 1.0 - np.nan_to_num(box_iou(object_boxes, hypothesis_boxes))
         distance[distance > 1.0 - threshold + 1e-12] = np.inf
+        frames.append((object_ids, hypothesis_ids, distance))
+    result = clear_mot(frames)
+    result["motp"] = 1.0 - result["motp"]  # the mean IoU of the matches
+    return result
+
+
+def clear_mot(frames) -> dict:
+    """CLEAR MOT and identity metrics from each frame's object-hypothesis distances.
+
+    The counting behind :func:`mot_metrics`, for any distance (IoU's 1 - IoU, or the
+    distance between centres in metres that Bernardin and Stiefelhagen also allow).
+
+    Parameters
+    ----------
+    frames : list of (object_ids, hypothesis_ids, distances)
+        One triple per frame: ids (N,) and (M,) and distances (N, M), NaN or infinity
+        where the pair may not match.
+
+    Returns
+    -------
+    dict
+        As :func:`mot_metrics`, with ``motp`` the mean distance of the matches.
+
+    Examples
+    --------
+    >>> m = clear_mot([([1, 2], [1, 2], [[0.1, np.nan], [np.nan, 0.3]]), ([1], [2], [[0.2]])])
+    >>> m["matches"], m["id_switches"], round(m["motp"], 3), round(m["mota"], 3)
+    (3, 1, 0.2, 0.667)
+    """
+    if isinstance(frames, (str, np.ndarray)) or not isinstance(frames, (list, tuple)):
+        raise TypeError(f"frames must be a list with one (object_ids, hypothesis_ids, distances) triple per "
+                        f"frame; got {_describe(frames)}.")
+    last_match: dict[int, int] = {}
+    co_occurrence: dict[tuple[int, int], int] = {}
+    misses = false_positives = switches = matches = num_objects = num_hypotheses = 0
+    distance_sum = 0.0
+    for t, triple in enumerate(frames):
+        if not isinstance(triple, (list, tuple)) or len(triple) != 3:
+            raise ValueError(f"frames[{t}] must be an (object_ids, hypothesis_ids, distances) triple; "
+                             f"got {_describe(triple)}.")
+        object_ids = as_array(triple[0], f"frames[{t}] object ids").astype(np.int64).ravel()
+        hypothesis_ids = as_array(triple[1], f"frames[{t}] hypothesis ids").astype(np.int64).ravel()
+        distance = as_array(triple[2], f"frames[{t}] distances").astype(np.float64)
+        if distance.size != len(object_ids) * len(hypothesis_ids):
+            raise ValueError(f"frames[{t}] distances must have shape ({len(object_ids)}, {len(hypothesis_ids)}), "
+                             f"one per object and hypothesis; got shape {distance.shape}.")
+        distance = distance.reshape(len(object_ids), len(hypothesis_ids))
+        distance = np.where(np.isnan(distance), np.inf, distance)
         for i, j in zip(*np.nonzero(np.isfinite(distance))):
             key = (int(object_ids[i]), int(hypothesis_ids[j]))
             co_occurrence[key] = co_occurrence.get(key, 0) + 1
@@ -818,16 +864,16 @@ def mot_metrics(ground_truth, hypotheses, iou_threshold: float = 0.5) -> dict:
             pairs.append((i, j))
         for i, j in pairs:
             last_match[int(object_ids[i])] = int(hypothesis_ids[j])
-            overlap_sum += 1.0 - distance[i, j]
+            distance_sum += distance[i, j]
         matches += len(pairs)
         misses += len(object_ids) - len(pairs)
         false_positives += len(hypothesis_ids) - len(pairs)
-    num_objects = sum(len(ids) for ids, _ in truth)
-    num_hypotheses = sum(len(ids) for ids, _ in found)
+        num_objects += len(object_ids)
+        num_hypotheses += len(hypothesis_ids)
     idtp = _identity_true_positives(co_occurrence)
     return {
         "mota": float(1.0 - (misses + false_positives + switches) / num_objects) if num_objects else float("nan"),
-        "motp": float(overlap_sum / matches) if matches else float("nan"),
+        "motp": float(distance_sum / matches) if matches else float("nan"),
         "idf1": 2 * idtp / (num_objects + num_hypotheses) if num_objects + num_hypotheses else float("nan"),
         "idp": idtp / num_hypotheses if num_hypotheses else float("nan"),
         "idr": idtp / num_objects if num_objects else float("nan"),
