@@ -180,7 +180,6 @@ SAMPLES_FOR = {
     "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
     "cvcourse.tracking.KalmanFilter": {"H": lambda: np.eye(1, 2), "Q": lambda: np.eye(2), "R": lambda: np.eye(1),
                                        "x": lambda: np.zeros(2), "P": lambda: np.eye(2)},
-    "cvcourse.tracking.DeepSort.update": {"features": lambda: np.ones((1, 3))},
     "cvcourse.tracking.mot_metrics": {
         "hypotheses": lambda: [(np.array([1]), np.array([[1.0, 1.0, 5.0, 5.0]]))]},
     "cvcourse.detection.networks.localisation_loss": {
