@@ -60,10 +60,12 @@ def _frames(frame0, frame1) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_flow(flow, name: str = "flow", dense: bool = True) -> np.ndarray:
-    """A finite float64 array whose last axis holds (u, v); 3-D when ``dense``."""
+    """A finite float64 array whose last axis holds (u, v): 3-D, or 2-D too unless ``dense``."""
     array = as_array(flow, name)
     if dense:
         check_ndim(array, 3, name, "rows x cols x 2, the (u, v) of each pixel")
+    else:
+        check_ndim(array, (2, 3), name, "N x 2 for points, rows x cols x 2 for pixels")
     if array.ndim == 0 or array.shape[-1] != 2 or array.size == 0:
         raise ValueError(f"{name} must have 2 values, (u, v), in its last axis; got shape {array.shape}.")
     check_finite(array, name)

@@ -140,6 +140,8 @@ SAMPLES = {
     "in_fmt": "xyxy", "out_fmt": "cxcywh", "sizes": (8.0, 16.0), "aspect_ratios": (0.5, 1.0, 2.0),
     "image_size": (32, 32), "output_size": 2, "grid_size": 2, "epochs": 1,
     "ground_truth": lambda: [(np.array([[1.0, 1.0, 5.0, 5.0]]), np.array([0]))],
+    # motion: a second frame, and a flow field (u, v) per pixel of an 8 x 8 frame
+    "frame1": _gray, "flow": lambda: np.zeros((8, 8, 2)),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -172,6 +174,7 @@ SAMPLES_FOR = {
     "cvcourse.detection.networks.grid_targets": {"labels": lambda: np.array([0]), "stride": 8,
                                                  "anchors": lambda: np.array([[8.0, 8.0]])},
     "cvcourse.detection.anchors.default_boxes": {"aspect_ratios": lambda: [[2.0]]},
+    "cvcourse.motion.endpoint_error": {"truth": lambda: np.zeros((8, 8, 2))},
     "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
