@@ -31,7 +31,9 @@ __all__ = [
     "pyramidal_lucas_kanade",
     "horn_schunck",
     "block_matching",
+    "motion_compensate",
     "warp_with_flow",
+    "interpolate_frame",
     "endpoint_error",
     "flow_to_color",
     "MIDDLEBURY_WHEEL",
@@ -70,6 +72,14 @@ def _check_flow(flow, name: str = "flow", dense: bool = True) -> np.ndarray:
         raise ValueError(f"{name} must have 2 values, (u, v), in its last axis; got shape {array.shape}.")
     check_finite(array, name)
     return array.astype(np.float64, copy=False)
+
+
+def _flow_for(flow, shape) -> np.ndarray:
+    """A dense flow with one (u, v) per pixel of an image of ``shape``."""
+    flow = _check_flow(flow)
+    if flow.shape[:2] != shape:
+        raise ValueError(f"flow must have the image's rows and columns, shape {shape + (2,)}; got {flow.shape}.")
+    return flow
 
 
 def _check_points(points) -> np.ndarray:
@@ -547,6 +557,64 @@ def block_matching(frame0, frame1, block: int = 8, search: int = 7, metric: str 
     return np.asarray(candidates, dtype=np.int64)[best]
 
 
+def motion_compensate(reference, vectors, block: int) -> np.ndarray:
+    """Predict a frame from ``reference`` by copying, for each tile, the tile its vector points to.
+
+    This is how an encoder uses the vectors of :func:`block_matching` run from the frame to
+    code (``current``) to the reference: ``block_matching(current, reference, block, ...)``
+    says where each tile of ``current`` is found in ``reference``; the prediction copies it
+    from there, and only the residual ``current - prediction`` (small where the motion is
+    right) and the vectors need to be stored. Pixels past the last whole tile are copied
+    from ``reference`` unmoved.
+
+    Parameters
+    ----------
+    reference : array_like, 2-D
+    vectors : array_like of int, (rows // block, cols // block, 2)
+        ``(dx, dy)`` per tile, each keeping its tile inside ``reference``.
+    block : int
+        The tile side used to find the vectors.
+
+    Returns
+    -------
+    numpy.ndarray of float64, the reference's shape
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad reference or block, vectors of the wrong shape or not integers, or a
+        vector that leaves the frame.
+
+    Examples
+    --------
+    >>> reference = np.arange(16.0).reshape(4, 4)
+    >>> motion_compensate(reference, np.array([[[1, 0], [0, 0]], [[0, -1], [0, 0]]]), block=2)
+    array([[ 1.,  2.,  2.,  3.],
+           [ 5.,  6.,  6.,  7.],
+           [ 4.,  5., 10., 11.],
+           [ 8.,  9., 14., 15.]])
+    """
+    values = _frame(reference, "reference")
+    block = check_number(block, "block", low=1, high=min(values.shape), integer=True)
+    rows, cols = values.shape[0] // block, values.shape[1] // block
+    vectors = as_array(vectors, "vectors")
+    if vectors.shape != (rows, cols, 2) or vectors.dtype.kind not in "iu":
+        raise ValueError(f"vectors must be integers of shape {(rows, cols, 2)}, one (dx, dy) per tile; "
+                         f"got {vectors.dtype} of shape {vectors.shape}.")
+    tile_rows, tile_cols = np.mgrid[0:rows, 0:cols] * block
+    top, left = tile_rows + vectors[..., 1], tile_cols + vectors[..., 0]
+    if (top.min() < 0 or left.min() < 0 or top.max() + block > values.shape[0]
+            or left.max() + block > values.shape[1]):
+        raise ValueError("vectors must keep every tile inside the reference frame.")
+    prediction = values.copy()
+    offsets = np.arange(block)
+    # For every tile, the rows and columns it copies from: (rows, cols, block) index arrays.
+    source = values[(top[..., None, None] + offsets[:, None]), (left[..., None, None] + offsets[None, :])]
+    height, width = rows * block, cols * block
+    prediction[:height, :width] = source.transpose(0, 2, 1, 3).reshape(height, width)
+    return prediction
+
+
 # --------------------------------------------------------------------------------------
 # Using and judging a flow field
 # --------------------------------------------------------------------------------------
@@ -588,11 +656,47 @@ def warp_with_flow(image, flow) -> np.ndarray:
     array([[0.5, 1.5, 2.5, 3. ]])
     """
     values = _frame(image, "image")
-    flow = _check_flow(flow)
-    if flow.shape[:2] != values.shape:
-        raise ValueError(f"flow must have the image's rows and columns, shape {values.shape + (2,)}; "
-                         f"got {flow.shape}.")
-    return _warp(values, flow)
+    return _warp(values, _flow_for(flow, values.shape))
+
+
+def interpolate_frame(frame0, frame1, flow, t: float = 0.5) -> np.ndarray:
+    """A frame at time ``t`` between two frames, by moving both along the flow and blending.
+
+    The point at ``x`` at time ``t`` came from ``x - t (u, v)`` in ``frame0`` and goes to
+    ``x + (1 - t) (u, v)`` in ``frame1`` (the flow read at ``x`` rather than where the point
+    started, which is close where the flow is smooth). Each frame is warped there with
+    :func:`warp_with_flow` and the two are blended with weights ``1 - t`` and ``t``. Where
+    something is hidden in one frame, the blend shows a ghost: real interpolators also
+    reason about occlusion.
+
+    Parameters
+    ----------
+    frame0, frame1 : array_like, 2-D, same shape
+    flow : array_like, (rows, cols, 2)
+        From ``frame0`` to ``frame1``.
+    t : float
+        In [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray of float64, the frames' shape
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad frames or flow, or ``t`` outside [0, 1].
+
+    Examples
+    --------
+    >>> frame0 = np.array([[0.0, 1.0, 2.0, 3.0, 4.0]])
+    >>> frame1 = frame0 - 1  # the ramp moved one pixel to the right
+    >>> interpolate_frame(frame0, frame1, np.ones((1, 5, 2)) * [1.0, 0.0])[0, 1:-1]  # half a pixel
+    array([0.5, 1.5, 2.5])
+    """
+    first, second = _frames(frame0, frame1)
+    t = check_number(t, "t", low=0.0, high=1.0)
+    flow = _flow_for(flow, first.shape)
+    return (1 - t) * _warp(first, -t * flow) + t * _warp(second, (1 - t) * flow)
 
 
 def endpoint_error(flow, truth, per_pixel: bool = False):

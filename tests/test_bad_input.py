@@ -141,7 +141,7 @@ SAMPLES = {
     "image_size": (32, 32), "output_size": 2, "grid_size": 2, "epochs": 1,
     "ground_truth": lambda: [(np.array([[1.0, 1.0, 5.0, 5.0]]), np.array([0]))],
     # motion: a second frame, and a flow field (u, v) per pixel of an 8 x 8 frame
-    "frame1": _gray, "flow": lambda: np.zeros((8, 8, 2)),
+    "frame1": _gray, "flow": lambda: np.zeros((8, 8, 2)), "block": 4, "vectors": lambda: np.zeros((2, 2, 2), int),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.

@@ -307,6 +307,35 @@ def test_block_matching_flat_tiles_stay_put():
     assert np.all(motion.block_matching(np.ones((16, 16)), np.ones((16, 16)), 4, 3) == 0)
 
 
+def test_motion_compensation_copies_the_matched_tiles():
+    rng = np.random.default_rng(10)
+    reference = rng.random((20, 27))
+    vectors = rng.integers(-2, 3, (4, 5, 2))
+    vectors[0, :, 1] = np.maximum(vectors[0, :, 1], 0)  # keep the tiles inside
+    vectors[-1, :, 1] = np.minimum(vectors[-1, :, 1], 0)
+    vectors[:, 0, 0] = np.maximum(vectors[:, 0, 0], 0)
+    predicted = motion.motion_compensate(reference, vectors, 5)
+    for i in range(4):
+        for j in range(5):
+            (dx, dy), r, c = vectors[i, j], 5 * i, 5 * j
+            assert np.array_equal(predicted[r:r + 5, c:c + 5], reference[r + dy:r + dy + 5, c + dx:c + dx + 5])
+    assert np.array_equal(predicted[:, 25:], reference[:, 25:])
+    # the vectors block matching finds predict a shifted frame exactly, where the content is in view
+    current = np.roll(reference, (2, 1), axis=(0, 1))
+    found = motion.block_matching(current, reference, 5, 3)
+    assert np.array_equal(motion.motion_compensate(reference, found, 5)[5:20, 5:25], current[5:20, 5:25])
+    with pytest.raises(ValueError, match="inside"):
+        motion.motion_compensate(reference, np.full((4, 5, 2), -3), 5)
+
+
+def test_interpolated_frame_is_closer_to_the_true_middle_frame_than_a_blend():
+    images, flows = flow_sequence("rotation", frames=3, motion=1.0, seed=11)
+    middle = motion.interpolate_frame(images[0], images[2], 2 * flows[0])
+    blend = 0.5 * (images[0] + images[2])
+    assert np.abs(middle - images[1])[INNER].mean() < 0.1 * np.abs(blend - images[1])[INNER].mean()
+    assert np.array_equal(motion.interpolate_frame(images[0], images[2], flows[0], t=0), images[0])
+
+
 # --------------------------------------------------------------------------- bad input
 
 
