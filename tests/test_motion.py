@@ -242,6 +242,31 @@ def test_dense_flow_against_farneback_and_scikit_image(kind, amount):
     assert apart["Farneback"] < 0.25 and apart["skimage iLK"] < 0.1
 
 
+def test_horn_schunck_equals_an_independent_scipy_version():
+    images, _ = flow_sequence("objects", shape=(40, 52), motion=0.7, seed=12)
+    frame0, frame1 = images
+    average = np.array([[1, 2, 1], [2, 0, 2], [1, 2, 1]]) / 12
+    mean = 0.5 * (frame0 + frame1)
+    gx = ndi.correlate1d(mean, [-0.5, 0.0, 0.5], axis=1, mode="nearest")
+    gy = ndi.correlate1d(mean, [-0.5, 0.0, 0.5], axis=0, mode="nearest")
+    gt = frame1 - frame0
+    u = v = np.zeros_like(frame0)
+    for _ in range(40):
+        u_bar, v_bar = ndi.correlate(u, average, mode="nearest"), ndi.correlate(v, average, mode="nearest")
+        common = (gx * u_bar + gy * v_bar + gt) / (0.1**2 + gx**2 + gy**2)
+        u, v = u_bar - gx * common, v_bar - gy * common
+    ours = motion.horn_schunck(frame0, frame1, alpha=0.1, iterations=40)
+    assert np.abs(ours - np.stack([u, v], axis=-1)).max() < 1e-12
+
+
+def test_pyramid_of_one_level_is_iterative_lucas_kanade():
+    images, _ = flow_sequence("zoom", motion=0.8, seed=13)
+    points = np.array([[30.5, 40.25], [64.0, 48.0], [100.0, 20.0]])
+    one_level = motion.pyramidal_lucas_kanade(images[0], images[1], points, window=11, levels=1, iterations=7)
+    iterative = motion.lucas_kanade(images[0], images[1], points, window=11, iterations=7)
+    assert np.array_equal(one_level, iterative)
+
+
 def test_horn_schunck_alpha_trades_data_for_smoothness():
     images, flows = flow_sequence("objects", motion=0.8, seed=2)
     rough = motion.horn_schunck(images[0], images[1], alpha=0.005, iterations=100)
