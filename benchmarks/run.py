@@ -298,7 +298,9 @@ def main(argv=None) -> int:
     size, repeats = (256, 2) if args.quick else (1024, 7)
 
     print(f"Operations ({size}x{size} images, {repeats} repeats):")
-    rows = time_cases(image_cases(size) + conv_cases(args.quick), repeats)
+    from bench_motion import motion_cases  # here, not at the top: it imports this module
+
+    rows = time_cases(image_cases(size) + conv_cases(args.quick) + motion_cases(args.quick), repeats)
     chapters = []
     if not (args.quick or args.no_chapters):
         print("Chapters:")

