@@ -513,7 +513,8 @@ def _distances_and_same(distances, same) -> tuple[np.ndarray, np.ndarray]:
     same = as_array(same, "same")
     check_ndim(same, 1, "same", " (one flag per pair)")
     if len(same) != len(distances):
-        raise ValueError(f"same must have one flag per distance, {len(distances)}; got {len(same)}.")
+        raise ValueError(f"distances and same must have the same length (one flag per distance); "
+                         f"got {len(distances)} distances and {len(same)} flags.")
     if same.dtype != np.bool_ and not np.isin(same, (0, 1)).all():
         raise ValueError("same must hold booleans (or 0 and 1): True where the pair shows one identity.")
     return distances.astype(np.float64), same.astype(bool)

@@ -173,6 +173,21 @@ SAMPLES_FOR = {
                                                  "anchors": lambda: np.array([[8.0, 8.0]])},
     "cvcourse.detection.anchors.default_boxes": {"aspect_ratios": lambda: [[2.0]]},
     "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
+    # chapter 18: embeddings (N, D) as tensors, pair distances and flags, triplets of tensors
+    "cvcourse.metric_learning.VerificationROC": {
+        "far": lambda: np.zeros(2), "frr": lambda: np.ones(2), "auc": 0.5, "target_far": 0.01, "threshold": 0.0,
+        "far_at_target": 0.0, "frr_at_target": 1.0},
+    "cvcourse.metric_learning.contrastive_loss": {"same": lambda: np.array([True, False])},
+    "cvcourse.metric_learning.triplet_loss": {"positive": lambda: __import__("torch").zeros(2, 3),
+                                              "negative": lambda: __import__("torch").ones(2, 3)},
+    "cvcourse.metric_learning.batch_hard_triplets": {"labels": lambda: np.array([0, 0, 1])},
+    "cvcourse.metric_learning.batch_hard_triplet_loss": {"labels": lambda: np.array([0, 0, 1])},
+    "cvcourse.metric_learning.random_affine": {"rng": lambda: np.random.default_rng(0)},
+    "cvcourse.metric_learning.error_rates": {"same": lambda: np.array([True, False]), "thresholds": 0.5},
+    "cvcourse.metric_learning.verification_roc": {"same": lambda: np.array([True, False])},
+    "cvcourse.metric_learning.fit_embedding": {"images": lambda: np.zeros((4, 8, 8)),
+                                               "labels": lambda: np.array([0, 0, 1, 1])},
+    "cvcourse.metric_learning.embed": {"images": lambda: np.zeros((2, 8, 8))},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }
@@ -245,6 +260,7 @@ ACCEPTED = {
     "cvcourse.train.LivePlot": (
         {"None", "a string"}, RETURNS, "its one parameter is a title: None (no title) or any text"),
     "cvcourse.models.summary.LayerRow": (ALL, RETURNS, "a record of one layer that summary fills in"),
+    "cvcourse.metric_learning.VerificationROC": (ALL, RETURNS, "a record that verification_roc fills in"),
     # The test-cell helpers judge a student's answer: a wrong answer is a GradingError (an
     # AssertionError, which nbgrader counts as a failed test) by design.
     "cvcourse.grading.check_array": (ALL, "GradingError", "a wrong result is a failed test"),
