@@ -316,7 +316,7 @@ def batch_hard_triplets(embeddings, labels) -> tuple[torch.Tensor, torch.Tensor,
     --------
     >>> e = torch.tensor([[0.0], [1.0], [3.0], [1.5]])
     >>> [t.tolist() for t in batch_hard_triplets(e, [0, 0, 0, 1])]
-    [[0, 1, 2], [2, 2, 0], [3, 3, 2]]
+    [[0, 1, 2], [2, 2, 0], [3, 3, 3]]
     """
     embeddings = _tensor(embeddings, "embeddings", 2, " (N, D): one embedding per row")
     labels = _labels_tensor(labels, len(embeddings), embeddings.device)
