@@ -185,6 +185,21 @@ SAMPLES_FOR = {
                                        "x": lambda: np.zeros(2), "P": lambda: np.eye(2)},
     "cvcourse.tracking.mot_metrics": {
         "hypotheses": lambda: [(np.array([1]), np.array([[1.0, 1.0, 5.0, 5.0]]))]},
+    # chapter 18: embeddings (N, D) as tensors, pair distances and flags, triplets of tensors
+    "cvcourse.metric_learning.VerificationROC": {
+        "far": lambda: np.zeros(2), "frr": lambda: np.ones(2), "auc": 0.5, "target_far": 0.01, "threshold": 0.0,
+        "far_at_target": 0.0, "frr_at_target": 1.0},
+    "cvcourse.metric_learning.contrastive_loss": {"same": lambda: np.array([True, False])},
+    "cvcourse.metric_learning.triplet_loss": {"positive": lambda: __import__("torch").zeros(2, 3),
+                                              "negative": lambda: __import__("torch").ones(2, 3)},
+    "cvcourse.metric_learning.batch_hard_triplets": {"labels": lambda: np.array([0, 0, 1])},
+    "cvcourse.metric_learning.batch_hard_triplet_loss": {"labels": lambda: np.array([0, 0, 1])},
+    "cvcourse.metric_learning.random_affine": {"rng": lambda: np.random.default_rng(0)},
+    "cvcourse.metric_learning.error_rates": {"same": lambda: np.array([True, False]), "thresholds": 0.5},
+    "cvcourse.metric_learning.verification_roc": {"same": lambda: np.array([True, False])},
+    "cvcourse.metric_learning.fit_embedding": {"images": lambda: np.zeros((4, 8, 8)),
+                                               "labels": lambda: np.array([0, 0, 1, 1])},
+    "cvcourse.metric_learning.embed": {"images": lambda: np.zeros((2, 8, 8))},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }
@@ -262,6 +277,7 @@ ACCEPTED = {
     "cvcourse.tracking.min_cost_matching": (
         {"an empty array"}, RETURNS, "no tracks and no detections: nothing to match, no error"),
     "cvcourse.data.tracks.TrackingSequence": (ALL, RETURNS, "a record of a sequence that moving_objects fills in"),
+    "cvcourse.metric_learning.VerificationROC": (ALL, RETURNS, "a record that verification_roc fills in"),
     # The test-cell helpers judge a student's answer: a wrong answer is a GradingError (an
     # AssertionError, which nbgrader counts as a failed test) by design.
     "cvcourse.grading.check_array": (ALL, "GradingError", "a wrong result is a failed test"),

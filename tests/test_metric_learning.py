@@ -1,0 +1,237 @@
+"""cvcourse.metric_learning against torch.nn.TripletMarginLoss, scikit-learn's ROC and
+nearest-centroid classifier, and hand-computed cases."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.neighbors import NearestCentroid
+
+from cvcourse import metric_learning as ml
+from cvcourse.data import mnist_arrays
+
+rng = np.random.default_rng(18)
+
+
+def _random(*shape, seed=0):
+    return torch.as_tensor(np.random.default_rng(seed).normal(size=shape))
+
+
+# ---- losses ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("margin", [0.2, 1.0, 3.0])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_triplet_loss_equals_torch(margin, reduction):
+    a, p, n = _random(40, 16, seed=1), _random(40, 16, seed=2), _random(40, 16, seed=3)
+    expected = torch.nn.TripletMarginLoss(margin=margin, reduction=reduction)(a, p, n)
+    torch.testing.assert_close(ml.triplet_loss(a, p, n, margin, reduction), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_triplet_loss_edge_cases_and_gradient_equal_torch():
+    a = torch.zeros(3, 4, dtype=torch.float64, requires_grad=True)
+    p = torch.zeros(3, 4, dtype=torch.float64)  # zero distance: torch's eps keeps the gradient finite
+    n = torch.tensor([[0.0] * 4, [5.0] * 4, [0.1] * 4], dtype=torch.float64)
+    ours = ml.triplet_loss(a, p, n, 1.0)
+    ours.backward()
+    ours_grad = a.grad.clone()
+    a.grad = None
+    theirs = torch.nn.TripletMarginLoss(margin=1.0)(a, p, n)
+    theirs.backward()
+    torch.testing.assert_close(ours, theirs)
+    torch.testing.assert_close(ours_grad, a.grad)
+    # negatives far beyond the margin: zero loss
+    assert ml.triplet_loss(a, p, n[1:2].repeat(3, 1), 1.0).item() == 0.0
+
+
+def test_contrastive_loss_hand_computed():
+    # Same pair at 0.5: 0.5 * 0.25 = 0.125; different at 0.5, margin 1: 0.5 * 0.5^2 = 0.125;
+    # different at 2 (beyond the margin): 0; same at 2: 0.5 * 4 = 2.
+    d = torch.tensor([0.5, 0.5, 2.0, 2.0])
+    losses = ml.contrastive_loss(d, [True, False, False, True], margin=1.0, reduction="none")
+    torch.testing.assert_close(losses, torch.tensor([0.125, 0.125, 0.0, 2.0]))
+    assert ml.contrastive_loss(d, [1, 0, 0, 1], margin=1.0).item() == pytest.approx(2.25 / 4)
+    assert ml.contrastive_loss(d, np.array([1, 0, 0, 1]), margin=3.0, reduction="sum").item() == pytest.approx(
+        0.125 + 0.5 * 2.5 ** 2 + 0.5 * 1.0 + 2.0)
+
+
+def test_contrastive_loss_gradients_pull_and_push():
+    d = torch.tensor([0.5, 0.5], requires_grad=True)
+    ml.contrastive_loss(d, [True, False], margin=1.0, reduction="sum").backward()
+    assert d.grad[0] > 0 > d.grad[1]  # descent shrinks the same pair and grows the different one
+
+
+def test_pairwise_distances_equals_cdist_and_has_finite_gradient():
+    e = _random(12, 5, seed=4).requires_grad_()
+    torch.testing.assert_close(ml.pairwise_distances(e), torch.cdist(e, e), rtol=1e-10, atol=1e-10)
+    ml.pairwise_distances(e).sum().backward()
+    assert torch.isfinite(e.grad).all()
+
+
+def _brute_force_batch_hard(e, labels):
+    d = torch.cdist(e, e).numpy()
+    out = []
+    for i in range(len(labels)):
+        pos = [j for j in range(len(labels)) if labels[j] == labels[i] and j != i]
+        neg = [j for j in range(len(labels)) if labels[j] != labels[i]]
+        if pos and neg:
+            out.append((i, max(pos, key=lambda j: d[i, j]), min(neg, key=lambda j: d[i, j])))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_batch_hard_triplets_equal_brute_force(seed):
+    labels = np.random.default_rng(seed).integers(0, 4, 20)
+    labels[0] = 9  # a class of one image: not an anchor
+    e = _random(20, 3, seed=seed)
+    a, p, n = ml.batch_hard_triplets(e, labels)
+    assert list(zip(a.tolist(), p.tolist(), n.tolist())) == _brute_force_batch_hard(e, labels)
+    loss = ml.batch_hard_triplet_loss(e, labels, margin=0.3)
+    expected = torch.nn.TripletMarginLoss(margin=0.3)(e[a], e[p], e[n])
+    torch.testing.assert_close(loss, expected)
+
+
+def test_batch_hard_needs_a_triplet():
+    with pytest.raises(ValueError, match="labels"):
+        ml.batch_hard_triplet_loss(_random(3, 2), [0, 1, 2])
+    with pytest.raises(ValueError, match="labels"):
+        ml.batch_hard_triplet_loss(_random(3, 2), [0, 0, 0])
+
+
+def test_siamese_net_shares_weights_and_gives_distances():
+    torch.manual_seed(0)
+    net = ml.EmbeddingNet(embedding_dim=8, channels=4).eval()
+    twins = ml.SiameseNet(net)
+    x, y = torch.rand(5, 1, 28, 28), torch.rand(5, 1, 28, 28)
+    with torch.no_grad():
+        torch.testing.assert_close(twins(x, y), (net(x) - net(y)).norm(dim=1))
+        torch.testing.assert_close(twins(x, y), twins(y, x))
+    assert sum(p.numel() for p in twins.parameters()) == sum(p.numel() for p in net.parameters())
+
+
+# ---- verification ---------------------------------------------------------------------------
+
+def _pairs(seed, count=300, ties=False):
+    r = np.random.default_rng(seed)
+    same = r.random(count) < 0.4
+    d = np.where(same, r.normal(0.6, 0.3, count), r.normal(1.2, 0.3, count))
+    return (np.round(d, 1) if ties else d), same
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("ties", [False, True])
+def test_verification_roc_equals_sklearn(seed, ties):
+    d, same = _pairs(seed, ties=ties)
+    roc = ml.verification_roc(d, same, target_far=0.05)
+    fpr, tpr, thresholds = roc_curve(same, -d, drop_intermediate=False)
+    np.testing.assert_allclose(roc.far, fpr, atol=1e-12)
+    np.testing.assert_allclose(roc.tpr, tpr, atol=1e-12)
+    np.testing.assert_allclose(roc.thresholds[1:], -thresholds[1:])
+    assert roc.auc == pytest.approx(roc_auc_score(same, -d), abs=1e-12)
+    # the threshold at the target: the largest whose FAR is <= 5 %
+    assert roc.far_at_target <= 0.05
+    bigger = roc.thresholds[roc.thresholds > roc.threshold]
+    if len(bigger):
+        assert ml.error_rates(d, same, bigger.min())[0] > 0.05
+    far, frr = ml.error_rates(d, same, roc.threshold)
+    assert (far, frr) == (roc.far_at_target, roc.frr_at_target)
+
+
+def test_verification_roc_extremes():
+    perfect = ml.verification_roc([0.1, 0.2, 0.8, 0.9], [True, True, False, False], target_far=0.0)
+    assert perfect.auc == 1.0 and perfect.threshold == 0.2 and perfect.frr_at_target == 0.0
+    assert perfect.equal_error_rate == 0.0
+    reversed_ = ml.verification_roc([0.9, 0.8, 0.2, 0.1], [True, True, False, False])
+    assert reversed_.auc == 0.0
+    tied = ml.verification_roc([0.5] * 4, [True, False, True, False])
+    assert tied.auc == pytest.approx(roc_auc_score([1, 0, 1, 0], [0.5] * 4))
+    with pytest.raises(ValueError, match="same"):
+        ml.verification_roc([0.1, 0.2], [True, True])
+
+
+def test_error_rates_by_hand():
+    far, frr = ml.error_rates([0.1, 0.4, 0.35, 0.8], [True, True, False, False], [0.0, 0.38, 1.0])
+    np.testing.assert_array_equal(far, [0.0, 0.5, 1.0])
+    np.testing.assert_array_equal(frr, [1.0, 0.5, 0.0])
+
+
+# ---- few-shot ----------------------------------------------------------------------------
+
+def test_episodes_are_disjoint_and_balanced():
+    labels = np.repeat(np.arange(8), 7)
+    for support, query in ml.few_shot_episodes(labels, n_way=5, k_shot=2, queries=4, episodes=20, seed=3):
+        assert support.shape == (5, 2) and query.shape == (5, 4)
+        assert not set(support.ravel()) & set(query.ravel())
+        assert all(len(set(labels[np.r_[s, q]])) == 1 for s, q in zip(support, query))
+        assert len(set(labels[support[:, 0]])) == 5
+    with pytest.raises(ValueError, match="n_way"):
+        ml.few_shot_episodes(labels, n_way=9)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in divide")  # sklearn's spread with 1 shot
+@pytest.mark.parametrize("k_shot", [1, 3])
+def test_n_way_k_shot_equals_sklearn_nearest_centroid(k_shot):
+    labels = np.repeat(np.arange(6), 10)
+    embeddings = rng.normal(size=(60, 4)) + labels[:, None] * 0.7
+    episodes = ml.few_shot_episodes(labels, 4, k_shot, 3, episodes=30, seed=1)
+    correct = 0
+    for support, query in episodes:
+        clf = NearestCentroid().fit(embeddings[support.ravel()], labels[support.ravel()])
+        correct += (clf.predict(embeddings[query.ravel()]) == labels[query.ravel()]).sum()
+    expected = correct / (30 * 4 * 3)
+    assert ml.n_way_k_shot_accuracy(embeddings, labels, 4, k_shot, 3, episodes=30, seed=1) == expected
+
+
+def test_n_way_k_shot_extremes():
+    labels = np.repeat(np.arange(5), 6)
+    separated = np.eye(5)[labels] * 10
+    assert ml.n_way_k_shot_accuracy(separated, labels, 5, 1, 5, episodes=10) == 1.0
+    same_point = np.zeros((30, 3))  # every prototype ties: the first class wins, 1 / n_way
+    assert ml.n_way_k_shot_accuracy(same_point, labels, 5, 1, 5, episodes=10) == pytest.approx(0.2)
+
+
+# ---- the chapter's claim -------------------------------------------------------------------
+
+#: The seeded configuration the chapter runs (solutions/18-face-recognition.md).
+SEEN, UNSEEN = [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]
+CHAPTER = dict(steps=500, classes_per_batch=5, images_per_class=16, margin=0.5, lr=1e-3, seed=0)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    train_images, train_labels = mnist_arrays("train")
+    test_images, test_labels = mnist_arrays("test")
+    keep = np.isin(train_labels, SEEN)
+    torch.manual_seed(0)
+    net = ml.EmbeddingNet()
+    ml.fit_embedding(net, train_images[keep], train_labels[keep], device="cpu", progress=False, **CHAPTER)
+    unseen = np.isin(test_labels, UNSEEN)
+    return net, test_images[unseen], test_labels[unseen]
+
+
+def test_triplet_embedding_one_shot_on_unseen_digits(trained):
+    net, images, labels = trained
+    accuracy = ml.n_way_k_shot_accuracy(ml.embed(net, images, device="cpu"), labels, n_way=5, k_shot=1)
+    pixels = ml.n_way_k_shot_accuracy(images.reshape(len(images), -1) / 255.0, labels, n_way=5, k_shot=1)
+    print(f"5-way 1-shot on unseen digits: embedding {accuracy:.3f}, raw pixels {pixels:.3f}")
+    # measured 0.606 against 0.495 for pixels (chance 0.2); see the report on issue 14's 0.9 target
+    assert accuracy >= 0.57
+    assert accuracy >= pixels + 0.07
+
+
+def test_fit_embedding_is_repeatable():
+    images, labels = mnist_arrays("test")
+    keep = labels < 3
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        net = ml.EmbeddingNet(embedding_dim=8, channels=4)
+        runs.append(ml.fit_embedding(net, images[keep], labels[keep], steps=3, classes_per_batch=3,
+                                     images_per_class=4, device="cpu", progress=False))
+    assert runs[0] == runs[1]
+
+
+def test_random_affine_identity_and_shape():
+    x = torch.rand(4, 1, 12, 12)
+    same = ml.random_affine(x, np.random.default_rng(0), rotation=0, scale=0, shear=0, shift=0)
+    torch.testing.assert_close(same, x, atol=1e-5, rtol=0)
+    assert ml.random_affine(x, np.random.default_rng(0)).shape == x.shape
