@@ -507,7 +507,10 @@ class _Track:
         self.appearance = feature is not None
         self.filter = aspect_height_box_filter(box) if self.appearance else constant_velocity_box_filter(box)
         self.identity = identity
-        self.hits, self.hit_streak, self.age, self.time_since_update = 1, 1, 0, 0
+        # Deep SORT counts the detection that starts a track as its first hit; SORT does not, so a
+        # SORT track is reported only after min_hits matches that follow its first detection.
+        start = 1 if self.appearance else 0
+        self.hits, self.hit_streak, self.age, self.time_since_update = start, start, 0, 0
         self.confirmed = False
         self.features = [] if feature is None else [feature]
 
@@ -561,8 +564,9 @@ class Sort:
     Each frame: every track's Kalman filter predicts its box; the Hungarian algorithm matches
     predictions to detections on 1 - IoU; matched tracks are corrected, unmatched detections
     start new tracks, and a track unmatched for more than ``max_age`` frames is dropped. A
-    track is reported once it has been matched ``min_hits`` frames in a row (or during the
-    first ``min_hits`` frames of the sequence).
+    track is reported once it has been matched ``min_hits`` frames in a row after the
+    detection that started it (or during the first ``min_hits`` frames of the sequence), as
+    in Bewley et al.'s code.
 
     Parameters
     ----------
@@ -615,8 +619,8 @@ class DeepSort:
     matched on the smallest cosine distance between their gallery and a detection's feature,
     pairs whose squared Mahalanobis distance under the Kalman prediction exceeds the chi-square
     gate being forbidden. Then the tentative tracks and the tracks missed for just one frame
-    are matched on IoU, as in SORT. A new track is tentative until ``n_init`` matches and is
-    deleted if it misses one; a confirmed track survives ``max_age`` frames unseen.
+    are matched on IoU, as in SORT. A new track is tentative until it has been detected in
+    ``n_init`` frames (the one that started it included) and is deleted if it misses one; a confirmed track survives ``max_age`` frames unseen.
 
     Its Kalman filter is the paper's (:func:`aspect_height_box_filter`): centre, aspect ratio
     and height, with noise proportional to the height, so that the gate means what it says.

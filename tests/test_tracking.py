@@ -177,6 +177,25 @@ def test_sort_follows_one_box_with_one_identity():
     assert ids.size == 0 and boxes.shape == (0, 4)
 
 
+def test_sort_reports_a_new_track_after_min_hits_matches_that_follow_its_birth():
+    """As in Bewley et al.'s sort.py, the detection that starts a track is not a hit: with
+    min_hits=3 a track born in frame 5 is matched in frames 6, 7, 8 and first reported in 8."""
+    tracker = tracking.Sort()
+    reported = []
+    for t in range(10):
+        detections = [[0, 0, 10, 10]] + ([[50 + t, 50, 60 + t, 60]] if t >= 4 else [])
+        ids, _ = tracker.update(detections)
+        reported.append(2 in ids.tolist())
+    assert reported == [False] * 7 + [True] * 3
+
+
+def test_deep_sort_confirms_a_track_on_its_n_init_th_detection():
+    """As in Wojke et al.'s code, the first detection counts: n_init=3 confirms in the third frame."""
+    tracker = tracking.DeepSort()
+    reported = [tracker.update([[10 + t, 10, 20 + t, 30]], [[1.0, 0.0]])[0].tolist() for t in range(5)]
+    assert reported == [[], [], [1], [1], [1]]
+
+
 def _oracle(ground_truth, hypotheses, iou_threshold=0.5):
     """motmetrics 1.4 fed our IoU distances (its iou_matrix calls np.asfarray, gone in NumPy 2)."""
     accumulator = mm.MOTAccumulator(auto_id=True)
