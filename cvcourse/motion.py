@@ -382,9 +382,10 @@ def lucas_kanade_dense(frame0, frame1, window: int = 15, iterations: int = 1, le
     ``I_y I_t`` (:func:`image_gradients`). Each further iteration warps ``frame1`` back by
     the flow so far (:func:`warp_with_flow`) and solves again, linearised about that flow
     (so the window sees the motion left over); with
-    ``levels`` > 1 this runs coarse to fine through :func:`gaussian_pyramid`. (This is
-    scikit-image's ``optical_flow_ilk`` with a uniform window, ``iterations`` as its
-    ``num_warp``.)
+    ``levels`` > 1 this runs coarse to fine through :func:`gaussian_pyramid`. (This is the
+    scheme of scikit-image's ``optical_flow_ilk`` with a uniform window, ``iterations`` as its
+    ``num_warp``; it differs in taking the gradients of the warped second frame, where ours
+    are those of the mean of the two frames.)
 
     Parameters
     ----------
@@ -442,8 +443,11 @@ def horn_schunck(frame0, frame1, alpha: float = 0.05, iterations: int = 200) -> 
     """Horn and Schunck (1981): the smoothest flow that keeps brightness constant.
 
     Minimise ``sum (I_x u + I_y v + I_t)^2 + alpha^2 (|grad u|^2 + |grad v|^2)`` over the
-    whole image. Setting the derivatives to zero gives, with ``u_bar``, ``v_bar`` the
-    neighbourhood averages (weights 1/6 beside, 1/12 diagonally), the Jacobi update::
+    whole image. Setting the derivatives to zero gives ``I_x (I_x u + I_y v + I_t) =
+    alpha^2 lap(u)`` (and the same for ``v``); with the Laplacian approximated as
+    ``kappa (u_bar - u)``, ``u_bar``, ``v_bar`` the neighbourhood averages (weights 1/6
+    beside, 1/12 diagonally, ``kappa`` = 3) and ``kappa`` folded into ``alpha^2`` as in
+    Horn and Schunck's paper, each pixel's 2x2 system gives the Jacobi update::
 
         common = (I_x u_bar + I_y v_bar + I_t) / (alpha^2 + I_x^2 + I_y^2)
         u = u_bar - I_x common,    v = v_bar - I_y common

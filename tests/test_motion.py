@@ -175,7 +175,10 @@ def test_sparse_lucas_kanade_at_one_point_and_its_aperture_problem():
     # Vertical stripes: only the horizontal motion is seen, the window is refused (zero flow).
     stripes0, stripes1 = np.sin(0.3 * x), np.sin(0.3 * (x - 0.4))
     assert np.array_equal(motion.lucas_kanade(stripes0, stripes1, [[20, 20]]), [[0.0, 0.0]])
-    assert np.abs(motion.lucas_kanade(stripes0, stripes1, [[20, 20]], min_eigenvalue=0)[0, 0] - 0.4) > 0
+    # An exactly singular G is refused even with no threshold (no division by zero) ...
+    assert np.array_equal(motion.lucas_kanade(stripes0, stripes1, [[20, 20]], min_eigenvalue=0), [[0.0, 0.0]])
+    # ... and a threshold above the textured window's smaller eigenvalue refuses that window too.
+    assert np.array_equal(motion.lucas_kanade(frame0, frame1, [[20, 20]], min_eigenvalue=1.0), [[0.0, 0.0]])
 
 
 def test_one_step_lucas_kanade_equals_its_formula():
