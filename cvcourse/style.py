@@ -29,7 +29,7 @@ from ._validate import _describe, check_choice, check_number, image_as_float
 
 __all__ = [
     "gram_matrix", "content_cost", "layer_style_cost", "style_cost", "total_variation",
-    "feature_network", "extract_features", "style_transfer", "StyleTransferResult",
+    "feature_network", "image_tensor", "extract_features", "style_transfer", "StyleTransferResult",
     "MOBILENET_STYLE_LAYERS", "MOBILENET_CONTENT_LAYER", "VGG19_STYLE_LAYERS", "VGG19_CONTENT_LAYER",
 ]
 
@@ -319,15 +319,42 @@ class StyleTransferResult:
     tv_costs: list = field(default_factory=list)
 
 
-def _as_batch(image, name: str, shape, device) -> torch.Tensor:
-    """An RGB image (H, W, 3) as a (1, 3, *shape) float32 tensor in [0, 1] on ``device``."""
+def image_tensor(image, shape, device="cpu") -> torch.Tensor:
+    """An RGB image as a batch of one for the feature network, resized to ``shape``.
+
+    Parameters
+    ----------
+    image : array_like
+        RGB image (H, W, 3), uint8 or float in [0, 1].
+    shape : (int, int)
+        Height and width to resize to (bilinear, antialiased).
+    device : str or torch.device
+        Where to put the tensor.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (1, 3, height, width), float32, in [0, 1].
+    """
     from torchvision.transforms.v2 import functional as TF
 
+    from .models.pretrained import _torch_device
+
+    array = image_as_float(image, "image")
+    if array.ndim != 3 or array.shape[2] != 3:
+        raise ValueError(f"image must be an RGB image of shape (H, W, 3); got shape {array.shape}.")
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 2:
+        raise TypeError(f"shape must be (height, width); got {_describe(shape)}.")
+    shape = [check_number(n, "shape", low=1, integer=True) for n in shape]
+    tensor = torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1))).float()
+    return TF.resize(tensor, shape, antialias=True).clamp(0, 1)[None].to(_torch_device(device))
+
+
+def _rgb(image, name: str) -> np.ndarray:
     array = image_as_float(image, name)
     if array.ndim != 3 or array.shape[2] != 3:
         raise ValueError(f"{name} must be an RGB image of shape (H, W, 3); got shape {array.shape}.")
-    tensor = torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1))).float()
-    return TF.resize(tensor, list(shape), antialias=True).clamp(0, 1)[None].to(device)
+    return array
 
 
 def style_transfer(content, style, feature_extractor, layers, weights, steps: int = 100, *,
@@ -378,7 +405,7 @@ def style_transfer(content, style, feature_extractor, layers, weights, steps: in
     from .models.pretrained import _torch_device
     from .widgets import progress_bar
 
-    content_array = image_as_float(content, "content")
+    content_array, style_array = _rgb(content, "content"), _rgb(style, "style")
     network = _check_network(feature_extractor)
     style_layers = _layer_indices(layers, network)
     layer_weights = _weights(weights, len(style_layers))
@@ -397,8 +424,8 @@ def style_transfer(content, style, feature_extractor, layers, weights, steps: in
     height, width = content_array.shape[:2]
     scale = size / max(height, width)
     shape = (max(1, round(height * scale)), max(1, round(width * scale)))
-    content_batch = _as_batch(content_array, "content", shape, target)
-    style_batch = _as_batch(style, "style", shape, target)
+    content_batch = image_tensor(content_array, shape, target)
+    style_batch = image_tensor(style_array, shape, target)
     everything = style_layers + [content_layer]
     with torch.no_grad():
         style_targets = extract_features(network, style_batch, style_layers)

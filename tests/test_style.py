@@ -220,7 +220,7 @@ def test_style_transfer_meets_the_chapters_bars():
     # The content cost that the style image itself has: what "no content at all" costs.
     shape = result.image.shape[:2]
     with torch.no_grad():
-        content_of, style_of = (style.extract_features(network, style._as_batch(image, "image", shape, "cpu"),
+        content_of, style_of = (style.extract_features(network, style.image_tensor(image, shape),
                                                        [style.MOBILENET_CONTENT_LAYER])[0]
                                 for image in (content, painting))
     baseline = style.content_cost(style_of, content_of).item()
