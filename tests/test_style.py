@@ -244,3 +244,21 @@ def test_style_transfer_refuses_bad_settings():
     result = style.style_transfer(image, image, network, [1], [1.0], 2, content_layer=1, size=16, init="noise",
                                   progress=False, device="cpu")
     assert result.image.shape == (16, 16, 3) and len(result.tv_costs) == 3
+
+
+def test_mobilenet_layer_constants_are_the_ends_of_the_stages():
+    """Layers 1, 3, 6, 10, 13 of MobileNet v2's features end the 16-, 24-, 32-, 64- and 96-channel
+    stages, at 1/2, 1/4, 1/8, 1/16 and 1/16 of the image's size (checked without weights)."""
+    from cvcourse import models
+
+    features = models.mobilenet_v2().features.eval()
+    outputs = style.extract_features(features, torch.rand(1, 3, 64, 96), list(style.MOBILENET_STYLE_LAYERS))
+    assert [tuple(o.shape[1:]) for o in outputs] == [(16, 32, 48), (24, 16, 24), (32, 8, 12), (64, 4, 6), (96, 4, 6)]
+    assert style.MOBILENET_CONTENT_LAYER == 6
+
+
+@needs_weights
+def test_feature_network_is_frozen_and_pretrained():
+    network = style.feature_network("cpu")
+    assert not any(p.requires_grad for p in network.parameters()) and not network.training
+    assert len(network) == 19
