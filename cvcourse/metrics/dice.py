@@ -80,10 +80,11 @@ def _check_logits(logits):
     import torch
 
     if not isinstance(logits, torch.Tensor):
-        raise TypeError(f"logits must be a torch.Tensor of shape (N, C, H, W) or (N, C, D, H, W); "
+        raise TypeError(f"logits must be a torch.Tensor of shape (N, C, H, W), (N, C, D, H, W) or (N, C, ...); "
                         f"got {_describe(logits)}.")
-    if logits.ndim not in (4, 5):
-        raise ValueError(f"logits must have shape (N, C, H, W) or (N, C, D, H, W); got shape {tuple(logits.shape)}.")
+    if logits.ndim < 3:
+        raise ValueError(f"logits must have shape (N, C, ...) with at least one spatial axis, e.g. (N, C, H, W) "
+                         f"or (N, C, D, H, W); got shape {tuple(logits.shape)}.")
     if not logits.is_floating_point():
         raise TypeError(f"logits must be floating point; got dtype {logits.dtype}.")
     if logits.numel() == 0:
@@ -126,7 +127,7 @@ def dice_loss(logits, target, *, include_background=True, batch=False, smooth=1e
     Parameters
     ----------
     logits : torch.Tensor, shape (N, C, H, W) or (N, C, D, H, W)
-        Raw scores, before softmax.
+        Raw scores, before softmax (any number of spatial axes: (N, C, ...)).
     target : torch.Tensor of int, shape (N, H, W) or (N, D, H, W)
         Class labels in [0, C) (0 or 1 when C = 1).
     include_background : bool
