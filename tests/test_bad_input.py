@@ -140,6 +140,8 @@ SAMPLES = {
     "in_fmt": "xyxy", "out_fmt": "cxcywh", "sizes": (8.0, 16.0), "aspect_ratios": (0.5, 1.0, 2.0),
     "image_size": (32, 32), "output_size": 2, "grid_size": 2, "epochs": 1,
     "ground_truth": lambda: [(np.array([[1.0, 1.0, 5.0, 5.0]]), np.array([0]))],
+    # volumetric segmentation: label maps and a batch of one-channel volumes (N, D, H, W)
+    "target": lambda: np.zeros((2, 2), dtype=np.int64), "volumes": lambda: np.zeros((1, 4, 4, 4), np.float32),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -173,6 +175,7 @@ SAMPLES_FOR = {
                                                  "anchors": lambda: np.array([[8.0, 8.0]])},
     "cvcourse.detection.anchors.default_boxes": {"aspect_ratios": lambda: [[2.0]]},
     "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
+    "cvcourse.metrics.dice.dice_loss": {"target": lambda: __import__("torch").zeros(2, 4, 4, dtype=__import__("torch").long)},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from scipy.spatial.distance import dice as scipy_dice
 from sklearn.metrics import f1_score
 
-from cvcourse import metrics, models
+from cvcourse import metrics, models, segmentation
 from cvcourse.data import VOLUME_CLASSES, synthetic_volumes
 
 monai_losses = pytest.importorskip("monai.losses")
@@ -68,6 +68,13 @@ def test_dice_score_equals_f1_and_scipy(shape, classes):
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-14)
     for c in range(classes):
         assert abs(ours[c] - (1 - scipy_dice((prediction == c).ravel(), (target == c).ravel()))) < 1e-14
+
+
+def test_dice_score_agrees_with_chapter_6_on_masks():
+    rng = np.random.default_rng(5)
+    for shape in [(9, 9), (4, 5, 6), (2, 3, 4, 5)]:
+        prediction, truth = rng.random(shape) > 0.7, rng.random(shape) > 0.6
+        assert abs(metrics.dice_score(prediction, truth, 2)[1] - segmentation.dice(prediction, truth)) < 1e-15
 
 
 def test_dice_score_edge_cases():
