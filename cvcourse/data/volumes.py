@@ -47,12 +47,12 @@ def _tube_depth(points: np.ndarray, size: int, rng: np.random.Generator) -> np.n
     return radius - distance
 
 
-def synthetic_volumes(count: int, size: int = 32, blobs: int = 3, tubes: int = 2, noise: float = 0.2,
+def synthetic_volumes(count: int, size: int = 32, blobs: int = 2, tubes: int = 1, noise: float = 0.25,
                       seed: int = 0):
     """Noisy volumes of bright blobs and tubes, with the label of every voxel.
 
     Each volume holds 1 to ``blobs`` ellipsoids (radii 2.5-4.5 voxels) and 1 to ``tubes``
-    curved tubes (radius 1.5-2 voxels); the foreground is typically 1-4% of the voxels.
+    curved tubes (radius 1.5-2 voxels); the foreground is typically 0.5-3% of the voxels.
     Intensities: background about 0.2, plus a linear bias of up to +-0.15 across the volume,
     plus structures of contrast 0.4-0.6 (each its own), plus Gaussian noise of standard
     deviation ``noise``; a voxel on a boundary gets the fraction of the contrast it is inside.
