@@ -2,8 +2,8 @@
 
 Each model is a plain ``torch.nn.Module``; move it with ``model.to(cvcourse.device())``.
 Chapter 11's classic networks live in :mod:`.classic`, chapter 12's modern ones in
-:mod:`.modern`; chapter 16's V-Net in :mod:`.volumetric`; :func:`summary` tabulates any of them and :func:`pretrained_classifier`
-loads an ImageNet network offline.
+:mod:`.modern`, chapter 16's V-Net in :mod:`.volumetric`; :func:`summary` tabulates any of them
+and :func:`pretrained_classifier` loads an ImageNet network offline.
 """
 
 from .classic import (VGG, VGG_CONFIGS, AlexNet, ConvUnit, GoogLeNet, InceptionModule, alexnet, googlenet,
