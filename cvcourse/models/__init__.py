@@ -2,8 +2,8 @@
 
 Each model is a plain ``torch.nn.Module``; move it with ``model.to(cvcourse.device())``.
 Chapter 11's classic networks live in :mod:`.classic`, chapter 12's modern ones in
-:mod:`.modern`; :func:`summary` tabulates any of them and :func:`pretrained_classifier`
-loads an ImageNet network offline.
+:mod:`.modern`, chapter 16's V-Net in :mod:`.volumetric`; :func:`summary` tabulates any of them
+and :func:`pretrained_classifier` loads an ImageNet network offline.
 """
 
 from .classic import (VGG, VGG_CONFIGS, AlexNet, ConvUnit, GoogLeNet, InceptionModule, alexnet, googlenet,
@@ -16,6 +16,7 @@ from .modern import (BasicBlock, Bottleneck, DenseBlock, DenseLayer, DenseNet, D
                      resnet34, resnet50)
 from .pretrained import PretrainedClassifier, pretrained_classifier
 from .summary import LayerRow, Summary, conv_macs, summary
+from .volumetric import ResidualStage3d, VNet, segment_volumes, train_vnet
 
 __all__ = [
     "LeNet5",
@@ -28,4 +29,5 @@ __all__ = [
     "Highway", "SmallNet", "plain_net", "residual_net",
     "summary", "Summary", "LayerRow", "conv_macs",
     "PretrainedClassifier", "pretrained_classifier",
+    "ResidualStage3d", "VNet", "train_vnet", "segment_volumes",
 ]
