@@ -29,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
-LIBRARIES = ("cvcourse", "scikit-image", "SciPy", "OpenCV", "torch CPU", "torch CUDA")
+LIBRARIES = ("cvcourse", "scikit-image", "SciPy", "OpenCV", "torch CPU", "torch CUDA", "torchvision CPU")
 CHAPTER_BUDGET_S = 60.0
 
 
@@ -200,6 +200,47 @@ def conv_cases(quick: bool) -> list[Case]:
     return cases
 
 
+def detection_cases(quick: bool) -> list[Case]:
+    """Chapter 14's box operations against torchvision.ops on the CPU, at realistic sizes.
+
+    IoU of 2,000 x 2,000 boxes; NMS of 5,000 scored boxes at IoU 0.5 (what a region proposal
+    network keeps before NMS); RoIAlign and RoI pooling of 512 boxes to 7x7 on a
+    1 x 256 x 50 x 50 feature map (Faster R-CNN's second stage). Quick mode divides the counts.
+    """
+    import torch
+    from torchvision import ops
+
+    from cvcourse import detection
+
+    count, rois_count, channels = (500, 64, 32) if quick else (5000, 512, 256)
+    rng = np.random.default_rng(0)
+    corner = rng.uniform(0, 800, (count, 2))
+    boxes = np.concatenate([corner, corner + rng.uniform(10, 200, (count, 2))], axis=1)
+    scores = rng.random(count)
+    features = rng.standard_normal((1, channels, 50, 50)).astype(np.float32)
+    rois = np.column_stack([np.zeros(rois_count), boxes[:rois_count] * 0.8]).astype(np.float32)
+    t_boxes, t_scores = torch.tensor(boxes), torch.tensor(scores)
+    t_features, t_rois = torch.tensor(features), torch.tensor(rois)
+    half = count * 2 // 5
+    roi_input = f"{rois_count} boxes, 1 x {channels} x 50 x 50 -> 7 x 7, float32"
+
+    def case(name, what, ours, theirs):
+        return Case(name, what, "torchvision CPU", 5.0, {"cvcourse": ours, "torchvision CPU": theirs})
+
+    return [
+        case("box_iou", f"{half:,} x {half:,} boxes",
+             lambda: detection.box_iou(boxes[:half], boxes[half:2 * half]),
+             lambda: ops.box_iou(t_boxes[:half], t_boxes[half:2 * half])),
+        case("nms", f"{count:,} boxes, IoU 0.5", lambda: detection.nms(boxes, scores, 0.5),
+             lambda: ops.nms(t_boxes, t_scores, 0.5)),
+        case("roi_align", roi_input + ", 2 samples, aligned",
+             lambda: detection.roi_align(features, rois, 7, 1 / 16, 2, True),
+             lambda: ops.roi_align(t_features, t_rois, 7, 1 / 16, 2, True)),
+        case("roi_pool", roi_input, lambda: detection.roi_pool(features, rois, 7, 1 / 16),
+             lambda: ops.roi_pool(t_features, t_rois, 7, 1 / 16)),
+    ]
+
+
 def median_ms(function, repeats: int) -> float:
     """Median wall time of ``function()`` in milliseconds, after one warm-up call."""
     function()
@@ -300,7 +341,8 @@ def main(argv=None) -> int:
     print(f"Operations ({size}x{size} images, {repeats} repeats):")
     from bench_motion import motion_cases  # here, not at the top: it imports this module
 
-    rows = time_cases(image_cases(size) + conv_cases(args.quick) + motion_cases(args.quick), repeats)
+    rows = time_cases(image_cases(size) + conv_cases(args.quick) + detection_cases(args.quick)
+                      + motion_cases(args.quick), repeats)
     chapters = []
     if not (args.quick or args.no_chapters):
         print("Chapters:")

@@ -19,6 +19,7 @@ def test_quick_benchmark_run_writes_a_table(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     table = output.read_text()
     for operation in ("correlate 3x3", "Gaussian blur", "median 5x5", "Canny", "Harris",
-                      "integral image", "conv forward + backward, LeNet-sized"):
+                      "integral image", "conv forward + backward, LeNet-sized", "box_iou", "nms",
+                      "roi_align", "roi_pool"):
         assert f"| {operation}" in table, f"{operation} is missing from the benchmark table"
     assert "CPU cores" in table and "scikit-image 0." in table

@@ -42,3 +42,14 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make book" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def _no_deps_installs(text):
+    return set(re.findall(r"pip install [^\n]*--no-deps\s+(\"[^\"]+\"|\S+)", text))
+
+
+def test_binder_installs_the_no_deps_packages_the_makefile_installs():
+    makefile = _no_deps_installs((ROOT / "Makefile").read_text())
+    assert makefile, "the Makefile should install the packages that pin ancient dependencies with --no-deps"
+    assert _no_deps_installs((ROOT / "postBuild").read_text()) == makefile, \
+        "postBuild (Binder) should install the same --no-deps packages as the Makefile"

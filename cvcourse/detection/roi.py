@@ -96,18 +96,27 @@ def roi_pool(features, boxes, output_size, spatial_scale: float = 1.0) -> np.nda
     output = np.zeros((len(rois), channels, pooled_h, pooled_w))
     corners = _round_half_away(rois[:, 1:] * spatial_scale).astype(np.int64)
     for k, (x1, y1, x2, y2) in enumerate(corners):
-        image = features[int(rois[k, 0])]
-        bin_h = max(y2 - y1 + 1, 1) / pooled_h
-        bin_w = max(x2 - x1 + 1, 1) / pooled_w
-        for i in range(pooled_h):
-            top = min(max(int(np.floor(i * bin_h)) + y1, 0), height)
-            bottom = min(max(int(np.ceil((i + 1) * bin_h)) + y1, 0), height)
-            for j in range(pooled_w):
-                left = min(max(int(np.floor(j * bin_w)) + x1, 0), width)
-                right = min(max(int(np.ceil((j + 1) * bin_w)) + x1, 0), width)
-                if bottom > top and right > left:
-                    output[k, :, i, j] = image[:, top:bottom, left:right].max(axis=(1, 2))
+        tops, bottoms = _bin_edges(y1, max(y2 - y1 + 1, 1) / pooled_h, pooled_h, height)
+        lefts, rights = _bin_edges(x1, max(x2 - x1 + 1, 1) / pooled_w, pooled_w, width)
+        rows_used, columns_used = bottoms > tops, rights > lefts
+        if not (rows_used.any() and columns_used.any()):
+            continue
+        first, last = lefts[columns_used].min(), rights[columns_used].max()
+        image = features[int(rois[k, 0]), :, :, first:last]
+        # Maximum over each bin's rows, then over each bin's columns: P + Q slices, not P x Q.
+        strips = np.stack([image[:, t:b].max(axis=1) if b > t else np.zeros((channels, last - first))
+                           for t, b in zip(tops, bottoms)], axis=1)
+        for j in np.flatnonzero(columns_used):
+            output[k, :, rows_used, j] = strips[:, rows_used, lefts[j] - first:rights[j] - first].max(axis=2).T
     return output
+
+
+def _bin_edges(start: int, bin_size: float, bins: int, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and one-past-last cell of every RoI-pooling bin along one axis, clipped to the map."""
+    index = np.arange(bins)
+    low = np.clip(np.floor(index * bin_size).astype(np.int64) + start, 0, length)
+    high = np.clip(np.ceil((index + 1) * bin_size).astype(np.int64) + start, 0, length)
+    return low, high
 
 
 def _sampling_matrix(start: float, bin_size: float, bins: int, grid: int, length: int) -> np.ndarray:
@@ -148,7 +157,8 @@ def roi_align(features, boxes, output_size, spatial_scale: float = 1.0, sampling
     original implementation, which also makes boxes at least one cell tall and wide.
 
     Bilinear interpolation is separable, so each box's output is
-    ``A_y @ features @ A_x.T`` with one small weight matrix per axis.
+    ``A_y @ features @ A_x.T`` with one small weight matrix per axis, applied only to the
+    window of the feature map that the box's samples touch.
 
     Parameters
     ----------
@@ -192,6 +202,18 @@ def roi_align(features, boxes, output_size, spatial_scale: float = 1.0, sampling
         grid_w = sampling_ratio if sampling_ratio > 0 else int(np.ceil(roi_w / pooled_w))
         rows = _sampling_matrix(y1, bin_h, pooled_h, grid_h, height)
         columns = _sampling_matrix(x1, bin_w, pooled_w, grid_w, width)
-        image = features[int(roi[0])]
-        output[k] = np.einsum("ph,chw,qw->cpq", rows, image, columns) / max(grid_h * grid_w, 1)
+        (top, bottom), (left, right) = _support(rows), _support(columns)
+        if bottom > top and right > left:
+            window = features[int(roi[0]), :, top:bottom, left:right]
+            output[k] = rows[:, top:bottom] @ window @ columns[:, left:right].T / (grid_h * grid_w)
     return output
+
+
+def _support(weights: np.ndarray) -> tuple[int, int]:
+    """The range [first, last + 1) of the columns of ``weights`` that hold a non-zero weight.
+
+    A box covers a few cells of the feature map, so multiplying only by that window (not the
+    whole map) makes RoIAlign's cost independent of the map's size.
+    """
+    used = np.flatnonzero(weights.any(axis=0))
+    return (int(used[0]), int(used[-1]) + 1) if used.size else (0, 0)
