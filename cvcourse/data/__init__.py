@@ -11,11 +11,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from .segmentation import SEGMENTATION_CLASSES, instance_boxes, segmentation_scenes
+
 # Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
 # chapters should not wait for.
 _FROM_DATASETS = ("SPLIT_SEED", "stratified_split", "mnist_arrays", "digits_arrays", "MNISTSubset", "Digits")
 
-__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS]
+__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS,
+           "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes"]
 
 
 def __getattr__(name):
