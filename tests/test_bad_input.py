@@ -140,6 +140,10 @@ SAMPLES = {
     "in_fmt": "xyxy", "out_fmt": "cxcywh", "sizes": (8.0, 16.0), "aspect_ratios": (0.5, 1.0, 2.0),
     "image_size": (32, 32), "output_size": 2, "grid_size": 2, "epochs": 1,
     "ground_truth": lambda: [(np.array([[1.0, 1.0, 5.0, 5.0]]), np.array([0]))],
+    # segmentation: integer label maps (class or instance id per pixel)
+    "prediction": lambda: np.zeros((8, 8), int), "true_instances": lambda: np.zeros((8, 8), int),
+    "predicted_classes": lambda: np.zeros((8, 8), int), "predicted_instances": lambda: np.zeros((8, 8), int),
+    "things": (1,),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -173,6 +177,11 @@ SAMPLES_FOR = {
                                                  "anchors": lambda: np.array([[8.0, 8.0]])},
     "cvcourse.detection.anchors.default_boxes": {"aspect_ratios": lambda: [[2.0]]},
     "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
+    "cvcourse.nn.transpose.conv_transpose_backward": {"x": lambda: _gray((1, 1, 3, 3)),
+                                                      "w": lambda: _gray((1, 1, 2, 2))},
+    "cvcourse.models.segmentation.mask_targets": {"rois": lambda: __import__("torch").tensor([[0.0, 0, 0, 4, 4]])},
+    "cvcourse.models.segmentation.mask_loss": {"labels": lambda: __import__("torch").zeros(1, dtype=__import__("torch").long),
+                                              "targets": lambda: __import__("torch").zeros(1, 4, 4)},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._validate import as_array, check_not_empty, check_number
 
-__all__ = ["confusion_matrix", "mean_iou", "PanopticScores", "panoptic_quality"]
+__all__ = ["confusion_matrix", "mean_iou", "panoptic_quality"]
 
 
 def _label_map(labels, name: str) -> np.ndarray:
