@@ -29,8 +29,8 @@ def _place(owner: np.ndarray, areas: list, mask: np.ndarray, min_visible: float)
     return True
 
 
-def segmentation_scenes(count: int, size: int = 48, max_objects: int = 5, min_side: int = 9,
-                        max_side: int = 24, seed: int = 0):
+def segmentation_scenes(count: int, size: int = 48, max_objects: int = 4, min_side: int = 12,
+                        max_side: int = 26, seed: int = 0):
     """Scenes of 1 to ``max_objects`` shapes, with semantic and instance label maps.
 
     Each new shape is drawn on top of the earlier ones, so objects overlap and touch, but a

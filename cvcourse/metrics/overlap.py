@@ -232,10 +232,12 @@ def panoptic_quality(true_classes, true_instances, predicted_classes, predicted_
     --------
     >>> classes = np.array([[1, 1, 0, 0], [1, 1, 0, 2]])
     >>> instances = np.array([[1, 1, 0, 0], [1, 1, 0, 1]])
-    >>> predicted = np.array([[1, 1, 1, 0], [1, 1, 0, 0]])       # one thing too large, one missed
+    >>> predicted = np.array([[1, 1, 1, 0], [1, 1, 0, 0]])
     >>> scores = panoptic_quality(classes, instances, predicted, (predicted == 1).astype(int), things=[1, 2], stuffs=[0])
-    >>> round(scores.pq, 4), round(scores.sq, 4), round(scores.rq, 4)
-    (0.5194, 0.7792, 0.6667)
+    >>> scores.true_positives, scores.false_positives, scores.false_negatives   # classes 1, 2, then stuff 0
+    (array([1, 0, 0]), array([0, 0, 1]), array([0, 1, 1]))
+    >>> round(scores.pq, 4), round(scores.sq, 4), round(scores.rq, 4)   # class 1: IoU 4/5; stuff: IoU 2/4, no match
+    (0.2667, 0.2667, 0.3333)
     """
     arrays = [_label_map(a, name) for a, name in ((true_classes, "true_classes"), (true_instances, "true_instances"),
                                                   (predicted_classes, "predicted_classes"),

@@ -379,8 +379,8 @@ def predict_labels(model: nn.Module, images, batch_size: int = 64) -> np.ndarray
 TRAIN_SEED, TEST_SEED = 0, 1
 
 
-def train_unet_on_scenes(count: int = 3000, epochs: int = 4, batch_size: int = 32, lr: float = 3e-3,
-                         depth: int = 3, width: int = 8, device=None, progress: bool = True):
+def train_unet_on_scenes(count: int = 1600, epochs: int = 5, batch_size: int = 16, lr: float = 3e-3,
+                         depth: int = 4, width: int = 8, device=None, progress: bool = True):
     """Chapter 15's training run: a :class:`UNet` on :func:`~cvcourse.data.segmentation_scenes`.
 
     Seeded (the scenes with :data:`TRAIN_SEED`, the weights and the shuffling with 0), so it
