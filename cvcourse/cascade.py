@@ -299,7 +299,7 @@ def _check_samples(X, y=None):
     X = X.astype(np.float64)
     if y is None:
         return X
-    y = as_array(y, "y")
+    y = np.asarray(y)  # labels may be numbers, bools or strings
     if y.shape != (len(X),):
         raise ValueError(f"y must hold one label per row of X, shape ({len(X)},); got shape {y.shape}.")
     return X, y
@@ -817,9 +817,17 @@ def face_windows(test_fraction=0.3, seed=0):
 
 
 def background_images(names=BACKGROUND_IMAGES):
-    """The named offline images as grayscale floats in [0, 1], negatives for training."""
+    """The named offline images as grayscale floats in [0, 1], negatives for training.
+
+    Examples
+    --------
+    >>> [image.shape for image in background_images(["coins", "moon"])]
+    [(303, 384), (512, 512)]
+    """
     from . import color, data
 
+    if isinstance(names, str) or not isinstance(names, (list, tuple)) or not names:
+        raise TypeError(f"names must be a non-empty list of image names (see cvcourse.data.list_images); got {names!r}.")
     images = []
     for name in names:
         image = data.load_image(name)

@@ -173,6 +173,11 @@ SAMPLES_FOR = {
                                                  "anchors": lambda: np.array([[8.0, 8.0]])},
     "cvcourse.detection.anchors.default_boxes": {"aspect_ratios": lambda: [[2.0]]},
     "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
+    # chapter 17: a 2 x 2 window at (0, 0) of an integral image; rectangles from haar_feature_coords
+    "cvcourse.cascade.haar_feature_coords": {"height": 2},
+    "cvcourse.cascade.haar_like_features": {"r": 0, "c": 0, "width": 2, "height": 2},
+    "cvcourse.cascade.haar_features_batch": {"rects": lambda: np.zeros((1, 4, 4), dtype=np.int64),
+                                             "signs": lambda: np.zeros((1, 4), dtype=np.int64)},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }
