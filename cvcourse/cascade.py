@@ -458,7 +458,8 @@ class AdaBoost:
 
     def predict(self, X):
         """The class each sample gets: ``classes_[1]`` where the decision is positive."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
 
 
 # ---------------------------------------------------------------------------------- cascade
