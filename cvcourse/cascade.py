@@ -40,6 +40,8 @@ __all__ = [
     "haar_feature_coords",
     "haar_like_features",
     "haar_features_batch",
+    "weighted_stump",
+    "boost_weights",
     "AdaBoost",
     "Cascade",
     "BACKGROUND_IMAGES",
@@ -195,7 +197,7 @@ def haar_like_features(integral, r, c, width, height, feature_types=None):
     --------
     >>> table = integral_image(np.array([[1, 2], [3, 4]]))
     >>> haar_like_features(table, 0, 0, 2, 2, "type-2-x").tolist()
-    [1, 1, 2]
+    [1, 2, 1]
     """
     table = finite_image(integral, "integral", what="an integral image, shape (rows, columns)")
     if table.dtype.kind not in "iuf":
@@ -245,7 +247,7 @@ def haar_features_batch(windows, rects, signs):
     --------
     >>> rects, signs, _ = haar_feature_coords(2, 2, "type-2-y")
     >>> haar_features_batch(np.array([[[0.0, 0.0], [1.0, 1.0]]]), rects, signs).round(3).tolist()
-    [[-2.0, -1.0, -1.0]]
+    [[2.0, 4.0, 2.0]]
     """
     stack = as_array(windows, "windows")
     check_ndim(stack, 3, "windows", "a stack of grayscale windows, shape (n, height, width)")
@@ -303,6 +305,105 @@ def _check_samples(X, y=None):
     if y.shape != (len(X),):
         raise ValueError(f"y must hold one label per row of X, shape ({len(X)},); got shape {y.shape}.")
     return X, y
+
+
+def weighted_stump(values, labels, weights):
+    """The threshold on one feature with the least weighted error (Viola and Jones's weak learner).
+
+    The stump says "face" (1) where ``polarity * value > polarity * threshold``. Every
+    threshold between two neighbouring sorted values (their midpoint), and one below the
+    smallest, is tried with both polarities, with one sort and two cumulative sums.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        One feature's value on each sample.
+    labels : array_like of 0/1 or bool, shape (n,)
+    weights : array_like, shape (n,)
+        Non-negative sample weights.
+
+    Returns
+    -------
+    threshold : float
+    polarity : int, +1 or -1
+    error : float
+        The weighted error divided by the total weight.
+
+    Examples
+    --------
+    >>> weighted_stump([1.0, 2.0, 3.0, 4.0], [0, 0, 1, 1], [0.25] * 4)
+    (2.5, 1, 0.0)
+    """
+    values = finite_image(values, "values", ndim=1, what="one value per sample, shape (n,)").astype(np.float64)
+    labels = np.asarray(labels)
+    weights = np.asarray(weights, dtype=np.float64)
+    if labels.shape != values.shape or weights.shape != values.shape:
+        raise ValueError(f"labels and weights must have the shape of values, {values.shape}; "
+                         f"got {labels.shape} and {weights.shape}.")
+    if not np.isin(labels, (0, 1)).all() or np.any(weights < 0) or weights.sum() <= 0:
+        raise ValueError("labels must be 0 or 1 and weights non-negative, not all zero.")
+    order = np.argsort(values, kind="stable")
+    sorted_values, positive = values[order], labels[order] == 1
+    w = weights[order] / weights.sum()
+    # threshold k sits below sorted value k: samples 0..k-1 are below it, k.. above
+    below_positive = np.r_[0.0, np.cumsum(w * positive)]
+    below_negative = np.r_[0.0, np.cumsum(w * ~positive)]
+    above_negative = below_negative[-1] - below_negative
+    error_up = below_positive + above_negative  # polarity +1: "face" above the threshold
+    error_down = 1.0 - error_up  # polarity -1: "face" below it
+    distinct = np.r_[True, sorted_values[1:] > sorted_values[:-1], False]  # a threshold between two equal values cannot split them
+    error_up, error_down = np.where(distinct, error_up, np.inf), np.where(distinct, error_down, np.inf)
+    candidates = np.r_[sorted_values[0] - 1.0, (sorted_values[:-1] + sorted_values[1:]) / 2, sorted_values[-1] + 1.0]
+    best_up, best_down = int(np.argmin(error_up)), int(np.argmin(error_down))
+    if error_up[best_up] <= error_down[best_down]:
+        return float(candidates[best_up]), 1, float(max(error_up[best_up], 0.0))
+    return float(candidates[best_down]), -1, float(max(error_down[best_down], 0.0))
+
+
+def boost_weights(weights, wrong, learning_rate=1.0):
+    """One AdaBoost round's vote and re-weighting (Freund and Schapire, 1997).
+
+    With the weighted error :math:`\\varepsilon` of the round's weak classifier, its vote is
+    :math:`\\alpha = \\eta \\log((1 - \\varepsilon) / \\varepsilon)`; the samples it got
+    wrong are multiplied by :math:`e^{\\alpha}`, and the weights are normalised to sum to 1.
+
+    Parameters
+    ----------
+    weights : array_like, shape (n,)
+        Non-negative sample weights.
+    wrong : array_like of bool, shape (n,)
+        Which samples the weak classifier misclassified.
+    learning_rate : float
+
+    Returns
+    -------
+    alpha : float
+    new_weights : numpy.ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        If the error is 0 or at least 1/2 (the vote would be infinite or not positive).
+
+    Examples
+    --------
+    >>> alpha, new = boost_weights([0.25, 0.25, 0.25, 0.25], [True, False, False, False])
+    >>> round(alpha, 4), new.round(3).tolist()
+    (1.0986, [0.5, 0.167, 0.167, 0.167])
+    """
+    weights = finite_image(weights, "weights", ndim=1, what="one weight per sample, shape (n,)").astype(np.float64)
+    wrong = np.asarray(wrong)
+    if wrong.shape != weights.shape or wrong.dtype != bool:
+        raise ValueError(f"wrong must be a bool array of shape {weights.shape}; got {wrong.dtype} {wrong.shape}.")
+    learning_rate = check_number(learning_rate, "learning_rate", low=0, low_inclusive=False, finite=True)
+    if np.any(weights < 0) or weights.sum() <= 0:
+        raise ValueError("weights must be non-negative and not all zero.")
+    error = weights[wrong].sum() / weights.sum()
+    if not 0 < error < 0.5:
+        raise ValueError(f"the weighted error must lie in (0, 0.5) for a useful vote; got {error:g}.")
+    alpha = learning_rate * np.log((1 - error) / error)
+    new_weights = weights * np.exp(alpha * wrong * (weights > 0))
+    return float(alpha), new_weights / new_weights.sum()
 
 
 class AdaBoost:
@@ -400,10 +501,9 @@ class AdaBoost:
             if error <= 0:
                 yield (*stump, 1.0, 0.0)
                 return
-            alpha = self.learning_rate * np.log((1 - error) / error)
+            alpha, new_weights = boost_weights(weights, wrong, self.learning_rate)
             yield (*stump, alpha, error)
-            weights = weights * np.exp(alpha * wrong * (weights > 0))
-            weights /= weights.sum()
+            weights = new_weights
 
     @staticmethod
     def _fit_stump(labels, sorted_values, sorted_labels, order, weights):
@@ -632,7 +732,7 @@ class Cascade:
         if not hasattr(self, "stages_"):
             raise ValueError("this Cascade is not trained yet: call fit(faces, backgrounds) first.")
 
-    def _run_stages(self, image, rows, cols):
+    def _run_stages(self, image, rows, cols, stages=None):
         """Run the stages on the windows of ``image`` with top-left corners (rows, cols).
 
         Only the windows that every earlier stage accepted reach a stage, and a stage computes
@@ -650,7 +750,7 @@ class Cascade:
                  * (self.rects_[..., 3] - self.rects_[..., 1] + 1)).sum(axis=1)
         margin = np.zeros(len(rows))
         alive = []
-        for stage in self.stages_:
+        for stage in self.stages_ if stages is None else stages:
             alive.append(len(rows))
             mean = _rect_sums(table, rows, cols, rows + height, cols + width) / area
             variance = _rect_sums(squares, rows, cols, rows + height, cols + width) / area - mean**2
@@ -668,11 +768,11 @@ class Cascade:
         alive.append(len(rows))
         return rows, cols, margin, alive
 
-    def _scan_level(self, image, step):
+    def _scan_level(self, image, step, stages=None):
         """Run the cascade on every window of one pyramid level, ``step`` pixels apart."""
         rows, cols = np.meshgrid(np.arange(0, image.shape[0] - self.window[0] + 1, step),
                                  np.arange(0, image.shape[1] - self.window[1] + 1, step), indexing="ij")
-        return self._run_stages(image, rows.ravel(), cols.ravel())
+        return self._run_stages(image, rows.ravel(), cols.ravel(), stages)
 
     def accepts(self, windows):
         """Whether every stage accepts each window, shape (n_windows,).
@@ -695,8 +795,10 @@ class Cascade:
         kept, _, _, _ = self._run_stages(tall, rows, np.zeros_like(rows))
         return np.isin(rows, kept)
 
-    def scan(self, image, scales, step=2):
+    def scan(self, image, scales, step=2, n_stages=None):
         """Every window of a scale pyramid that the cascade accepts, before any merging.
+
+        ``n_stages`` runs only the first stages (all by default), to watch the cascade work.
 
         Returns
         -------
@@ -711,14 +813,16 @@ class Cascade:
         image = grayscale_as_float(image)
         scale_list = _scales(scales)
         step = check_number(step, "step", low=1, integer=True)
+        stages = self.stages_ if n_stages is None else self.stages_[:check_number(n_stages, "n_stages", low=0,
+                                                                                 integer=True)]
         boxes, margins = [np.zeros((0, 4))], [np.zeros(0)]
-        alive = np.zeros(len(self.stages_) + 1, dtype=np.int64)
+        alive = np.zeros(len(stages) + 1, dtype=np.int64)
         for scale in scale_list:
             shape = np.round(np.array(image.shape) / scale).astype(int)
             if np.any(shape < self.window):
                 continue
             level = _resize(image, shape)
-            rows, cols, margin, entered = self._scan_level(level, step)
+            rows, cols, margin, entered = self._scan_level(level, step, stages)
             alive += entered
             ratio = np.array(image.shape) / shape
             x0, y0 = cols * ratio[1], rows * ratio[0]
