@@ -175,6 +175,7 @@ SAMPLES_FOR = {
     "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
     # chapter 17: a 2 x 2 window at (0, 0) of an integral image; rectangles from haar_feature_coords
     "cvcourse.cascade.haar_feature_coords": {"height": 2},
+    "cvcourse.cascade.boost_weights": {"wrong": lambda: np.array([True, False])},
     "cvcourse.cascade.haar_like_features": {"r": 0, "c": 0, "width": 2, "height": 2},
     "cvcourse.cascade.haar_features_batch": {"rects": lambda: np.zeros((1, 4, 4), dtype=np.int64),
                                              "signs": lambda: np.zeros((1, 4), dtype=np.int64)},
