@@ -394,7 +394,8 @@ def boost_weights(weights, wrong, learning_rate=1.0):
     weights = finite_image(weights, "weights", ndim=1, what="one weight per sample, shape (n,)").astype(np.float64)
     wrong = np.asarray(wrong)
     if wrong.shape != weights.shape or wrong.dtype != bool:
-        raise ValueError(f"wrong must be a bool array of shape {weights.shape}; got {wrong.dtype} {wrong.shape}.")
+        raise ValueError(f"wrong must be a bool array of the shape of weights, {weights.shape}; "
+                         f"got dtype {wrong.dtype} and shape {wrong.shape}.")
     learning_rate = check_number(learning_rate, "learning_rate", low=0, low_inclusive=False, finite=True)
     if np.any(weights < 0) or weights.sum() <= 0:
         raise ValueError("weights must be non-negative and not all zero.")
