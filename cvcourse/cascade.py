@@ -276,16 +276,24 @@ def _best_stumps(sorted_values, sorted_labels, sorted_weights):
     Returns, per feature, the proxy impurity (lower is better), the split position and the
     weighted counts of positives and of all samples left of the split.
     """
+    # in-place arithmetic: these (n_samples, n_features) arrays are the cost of training
     cum_weight = np.cumsum(sorted_weights, axis=0)
-    cum_positive = np.cumsum(sorted_weights * sorted_labels, axis=0)
+    cum_positive = np.cumsum(np.multiply(sorted_weights, sorted_labels, out=sorted_weights), axis=0,
+                             out=sorted_weights)
     total, positive = cum_weight[-1], cum_positive[-1]
     left_w, left_p = cum_weight[:-1], cum_positive[:-1]
     right_w, right_p = total - left_w, positive - left_p
     with np.errstate(divide="ignore", invalid="ignore"):
         # weighted Gini impurity of the two sides: w * 2 p (1 - p) = 2 pos neg / w
-        impurity = left_p * (left_w - left_p) / left_w + right_p * (right_w - right_p) / right_w
+        impurity = left_w - left_p
+        impurity *= left_p
+        impurity /= left_w
+        right = right_w - right_p
+        right *= right_p
+        right /= right_w
+        impurity += right
     valid = (sorted_values[1:] > sorted_values[:-1] + _FEATURE_THRESHOLD) & (left_w > 0) & (right_w > 0)
-    impurity = np.where(valid, impurity, np.inf)
+    impurity[~valid] = np.inf
     position = np.argmin(impurity, axis=0)
     columns = np.arange(impurity.shape[1])
     return impurity[position, columns], position, left_w[position, columns], left_p[position, columns]
