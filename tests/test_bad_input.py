@@ -215,6 +215,12 @@ SAMPLES_FOR = {
     "cvcourse.models.segmentation.mask_targets": {"rois": lambda: __import__("torch").tensor([[0.0, 0, 0, 4, 4]])},
     "cvcourse.models.segmentation.mask_loss": {"labels": lambda: __import__("torch").zeros(1, dtype=__import__("torch").long),
                                               "targets": lambda: __import__("torch").zeros(1, 4, 4)},
+    # chapter 17: a 2 x 2 window at (0, 0) of an integral image; rectangles from haar_feature_coords
+    "cvcourse.cascade.haar_feature_coords": {"height": 2},
+    "cvcourse.cascade.boost_weights": {"wrong": lambda: np.array([True, False])},
+    "cvcourse.cascade.haar_like_features": {"r": 0, "c": 0, "width": 2, "height": 2},
+    "cvcourse.cascade.haar_features_batch": {"rects": lambda: np.zeros((1, 4, 4), dtype=np.int64),
+                                             "signs": lambda: np.zeros((1, 4), dtype=np.int64)},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }
