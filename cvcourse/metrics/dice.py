@@ -1,7 +1,8 @@
 """The Dice coefficient, as a score of label maps and as a loss to train networks on.
 
-Dice (1945) measured how much two species' ranges overlap; segmentation uses it the same
-way: for the voxels A a network calls class c and the voxels B that are class c,
+Dice (1945) measured how often two species are found together; segmentation uses the same
+ratio for how much two sets of voxels overlap: for the voxels A a network calls class c and
+the voxels B that are class c,
 
     Dice = 2 |A n B| / (|A| + |B|),
 

@@ -8,10 +8,10 @@ convolutions, concatenates the contracting path's features of the same resolutio
 connections) and runs a residual stage on them; a 1x1x1 convolution gives one score per
 class and voxel.
 
-Two departures from the paper, both as in MONAI's ``VNet``, make the small network train in
-seconds on a CPU: batch normalisation after every convolution (the paper had none; it
-appeared a year earlier and V-Net predates its use in 3-D), and 3x3x3 kernels by default
-(the paper's 5x5x5 cost (5/3)^3, about 4.6 times as much; ``kernel_size=5`` restores them).
+Two departures from the paper make the small network train in seconds on a CPU: batch
+normalisation after every convolution (the paper describes none; MONAI's ``VNet`` adds it
+too), and 3x3x3 kernels by default (the paper's 5x5x5, which MONAI's ``VNet`` keeps, cost
+(5/3)^3, about 4.6 times as much; ``kernel_size=5`` restores them).
 """
 
 from __future__ import annotations
