@@ -219,7 +219,8 @@ def contrastive_loss(distances, same, margin: float = 1.0, reduction: str = "mea
     .. math:: L = \\tfrac12\\, y\\, d^2 + \\tfrac12\\, (1 - y) \\max(0, m - d)^2 .
 
     Same pairs are pulled together; different pairs are pushed apart until they are a
-    margin :math:`m` away, and then left alone.
+    margin :math:`m` away, and then left alone. (The paper labels a similar pair
+    :math:`Y = 0`; the loss is the same.)
 
     Parameters
     ----------
@@ -262,14 +263,17 @@ def triplet_loss(anchor, positive, negative, margin: float = 1.0, reduction: str
 
     with Euclidean distances: the anchor must be closer to the positive (same identity) than
     to the negative (another identity) by at least the margin :math:`m`. Distances follow
-    ``torch.nn.TripletMarginLoss`` (``|a - p + 1e-6|``), so the two agree to rounding.
+    ``torch.nn.TripletMarginLoss`` with its defaults (``p=2``, ``eps=1e-6`` added to the
+    difference: ``|a - p + 1e-6|``; ``swap=False``), so the two agree to rounding. FaceNet
+    itself squared the distances.
 
     Parameters
     ----------
     anchor, positive, negative : torch.Tensor, shape (N, D)
         Embeddings; row ``i`` of the three is one triplet.
     margin : float
-        > 0. FaceNet used 0.2 on unit-length embeddings.
+        > 0; torch's default is 1. FaceNet used 0.2 on squared distances between
+        unit-length embeddings.
     reduction : {"mean", "sum", "none"}
 
     Returns
@@ -600,7 +604,8 @@ def verification_roc(distances, same, target_far: float = 0.01) -> VerificationR
     same : array_like of bool, shape (N,)
         At least one pair of each kind.
     target_far : float in [0, 1]
-        The false-accept rate the deployment can live with, e.g. 0.001 for unlocking a phone.
+        The false-accept rate the deployment can live with: unlocking a phone needs one in a
+        million or less (the rate Apple states for Face ID).
 
     Returns
     -------
