@@ -208,6 +208,7 @@ def trained():
     return net, test_images[unseen], test_labels[unseen]
 
 
+@pytest.mark.slow
 def test_triplet_embedding_one_shot_on_unseen_digits(trained):
     net, images, labels = trained
     accuracy = ml.n_way_k_shot_accuracy(ml.embed(net, images, device="cpu"), labels, n_way=5, k_shot=1)
