@@ -33,10 +33,10 @@ __all__ = ["bilinear_kernel", "double_conv", "FCN", "UNet", "FPN", "MaskHead", "
 def bilinear_kernel(channels: int, kernel_size: int) -> torch.Tensor:
     """Weights (channels, channels, k, k) that make a transposed convolution upsample bilinearly.
 
-    FCN initialises its upsampling layers this way (then lets training adjust them): with
-    stride ``s`` and ``kernel_size = 2 s`` (padding ``s // 2``), each input pixel stamps a
-    tent that falls linearly to zero at its neighbours, and the overlapping tents add up to
-    linear interpolation.
+    FCN initialises its upsampling layers this way: with stride ``s`` and ``kernel_size = 2 s``
+    (padding ``s // 2``, ``s`` even), each input pixel stamps a tent that falls linearly to
+    zero at its neighbours, and the overlapping tents add up to bilinear interpolation
+    (``F.interpolate(..., mode="bilinear", align_corners=False)``) away from the border.
 
     Examples
     --------
