@@ -384,7 +384,8 @@ def train_unet_on_scenes(count: int = 1600, epochs: int = 5, batch_size: int = 1
     """Chapter 15's training run: a :class:`UNet` on :func:`~cvcourse.data.segmentation_scenes`.
 
     Seeded (the scenes with :data:`TRAIN_SEED`, the weights and the shuffling with 0), so it
-    gives the same model on every CPU. Adam at ``lr``, pixel-wise cross-entropy, and
+    repeats exactly on one machine with one thread count; other CPUs or thread counts round
+    differently and give a slightly different model. Adam at ``lr``, pixel-wise cross-entropy, and
     :func:`cvcourse.detection.networks.fit_model`'s loop.
 
     Returns
