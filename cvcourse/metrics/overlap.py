@@ -210,7 +210,9 @@ def panoptic_quality(true_classes, true_instances, predicted_classes, predicted_
 
     Pixels whose class is neither a thing nor stuff are *void*: they are left out of every
     IoU, and an unmatched segment lying mostly (more than half) on void in the other map is
-    not counted as an error. Images are scored separately and the counts summed; the scores
+    not counted as an error. This is ``torchmetrics``' convention; the paper's reference code
+    (panopticapi) applies both rules only to void in the *truth*, so there a true segment's
+    pixels predicted void still count in its union. Images are scored separately and the counts summed; the scores
     are means over the categories with TP + FP + FN > 0. ``torchmetrics.detection.PanopticQuality``
     gives the same numbers.
 

@@ -33,10 +33,10 @@ __all__ = ["bilinear_kernel", "double_conv", "FCN", "UNet", "FPN", "MaskHead", "
 def bilinear_kernel(channels: int, kernel_size: int) -> torch.Tensor:
     """Weights (channels, channels, k, k) that make a transposed convolution upsample bilinearly.
 
-    FCN initialises its upsampling layers this way (then lets training adjust them): with
-    stride ``s`` and ``kernel_size = 2 s`` (padding ``s // 2``), each input pixel stamps a
-    tent that falls linearly to zero at its neighbours, and the overlapping tents add up to
-    linear interpolation.
+    FCN initialises its upsampling layers this way: with stride ``s`` and ``kernel_size = 2 s``
+    (padding ``s // 2``, ``s`` even), each input pixel stamps a tent that falls linearly to
+    zero at its neighbours, and the overlapping tents add up to bilinear interpolation
+    (``F.interpolate(..., mode="bilinear", align_corners=False)``) away from the border.
 
     Examples
     --------
@@ -384,7 +384,8 @@ def train_unet_on_scenes(count: int = 1600, epochs: int = 5, batch_size: int = 1
     """Chapter 15's training run: a :class:`UNet` on :func:`~cvcourse.data.segmentation_scenes`.
 
     Seeded (the scenes with :data:`TRAIN_SEED`, the weights and the shuffling with 0), so it
-    gives the same model on every CPU. Adam at ``lr``, pixel-wise cross-entropy, and
+    repeats exactly on one machine with one thread count; other CPUs or thread counts round
+    differently and give a slightly different model. Adam at ``lr``, pixel-wise cross-entropy, and
     :func:`cvcourse.detection.networks.fit_model`'s loop.
 
     Returns

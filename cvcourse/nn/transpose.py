@@ -31,6 +31,8 @@ def conv_transpose_output_shape(n, f, p=0, s=1, output_padding=0) -> int:
     covers ``f`` pixels, each of the other ``n - 1`` inputs moves the stamp ``s`` further,
     ``p`` pixels are cropped from each side, and ``output_padding`` extra rows (fewer than
     ``s``) pick one of the ``s`` input sizes that a stride-``s`` convolution maps onto ``n``.
+    PyTorch's documentation writes it with a dilation ``d`` as ``(n - 1) * s - 2p + d * (f - 1)
+    + output_padding + 1``, the same for ``d = 1``.
 
     Parameters
     ----------
@@ -58,7 +60,7 @@ def conv_transpose_output_shape(n, f, p=0, s=1, output_padding=0) -> int:
     --------
     >>> conv_transpose_output_shape(3, 3, s=2)          # 2x upsampling with a 3x3 kernel
     7
-    >>> conv_transpose_output_shape(4, 4, p=1, s=2)     # the DCGAN / U-Net choice: exactly 2x
+    >>> conv_transpose_output_shape(4, 4, p=1, s=2)     # PyTorch's DCGAN example: exactly 2x
     8
     >>> conv_transpose_output_shape(4, 3, p=1, s=2, output_padding=1)
     8
