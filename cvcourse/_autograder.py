@@ -610,6 +610,7 @@ def grade_exercise(shell: _Shell, exercise: dict, *, timeout: float, memory_limi
     if pid == 0:  # the child
         try:
             os.close(read)
+            _drop_private_files()
             _run_exercise_child(shell, exercise, write, nonce, os.path.realpath(workdir))
         finally:
             os._exit(0)
@@ -679,23 +680,165 @@ def _preload_package() -> None:
             linecache.getlines(filename)
 
 
-def grade_cells(cells: list[dict], *, timeout: float = 180, memory_limit: int = 4 << 30,
-                static: bool = True) -> dict:
-    """Run a chapter's lesson cells once and grade each exercise in its own process.
+class _Checkpoint:
+    """A process that holds the lesson's state at one exercise and grades any number of
+    submissions of that exercise, each in a fork of its own (see :func:`grade_exercise`).
+
+    It is forked from the process that runs the lesson, at the exercise's place in the
+    notebook, and then only reads requests: no student's code ever runs in it, so the
+    hundredth submission is graded from the same state as the first.
+    """
+
+    def __init__(self, shell: _Shell, *, timeout: float, memory_limit: int, static: bool):
+        request_read, request_write = os.pipe()
+        response_read, response_write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.pid = os.fork()
+        if self.pid == 0:  # the checkpoint
+            try:
+                os.close(request_write)
+                os.close(response_read)
+                _drop_private_files()
+                _PRIVATE_FILES.update({request_read, response_write})
+                with os.fdopen(request_read) as requests, os.fdopen(response_write, "w") as responses:
+                    for line in requests:
+                        result = grade_exercise(shell, json.loads(line), timeout=timeout,
+                                                memory_limit=memory_limit, static=static)
+                        responses.write(json.dumps(result) + "\n")
+                        responses.flush()
+            finally:
+                os._exit(0)
+        os.close(request_read)
+        os.close(response_write)
+        _PRIVATE_FILES.update({request_write, response_read})
+        self.requests = os.fdopen(request_write, "w")
+        self.responses = os.fdopen(response_read)
+
+    def grade(self, exercise: dict) -> dict:
+        """Grade one submission of the exercise (a dict as :func:`grade_exercise` takes)."""
+        try:
+            self.requests.write(json.dumps(exercise) + "\n")
+            self.requests.flush()
+            line = self.responses.readline()
+        except BrokenPipeError:
+            line = ""
+        if not line:
+            raise RuntimeError("the autograder's checkpoint process for an exercise died")
+        return json.loads(line)
+
+    def close(self) -> None:
+        for stream in (self.requests, self.responses):
+            _PRIVATE_FILES.discard(stream.fileno())
+            with contextlib.suppress(OSError):
+                stream.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+# The engine's own pipes (and the real standard output): no exercise's process may keep them,
+# or a solution could read other students' code or write a verdict of its own.
+_PRIVATE_FILES: set[int] = set()
+
+
+def _drop_private_files() -> None:
+    """In a freshly forked process: close the engine's pipes, and read standard input from nowhere."""
+    for fd in _PRIVATE_FILES:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _PRIVATE_FILES.clear()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+
+
+class Lesson:
+    """A chapter's lesson cells, run once, ready to grade any number of submissions.
+
+    The lesson cells run in this process in the notebook's order; at each exercise a
+    :class:`_Checkpoint` is forked, so every submission's exercise is graded from the state
+    in which the notebook reaches it, and the lesson (which may train a network) runs once
+    per class instead of once per student.
 
     Parameters
     ----------
     cells : list of dict
         In the notebook's order, each ``{"kind": "lesson" | "solution" | "test", "source": str}``;
         solution and test cells also carry their ``grade_id``, solution cells may carry
-        ``names`` (see :func:`defined_names`; by default taken from their own source). The solution cells of an
-        exercise are those between the previous test cell and its test cell.
+        ``names`` (see :func:`defined_names`; by default taken from their own source). The
+        solution cells of an exercise are those between the previous test cell and its test
+        cell; their sources here are only used to find ``names``. A lesson cell marked
+        ``"raises": True`` is expected to raise (it is left out of :attr:`errors`).
     timeout : float
         Seconds each exercise (solution and test together) may take.
     memory_limit : int
         Bytes of new memory each exercise may use.
     static : bool
         Read each solution's source before running it (see :func:`grade_exercise`).
+    """
+
+    def __init__(self, cells: list[dict], *, timeout: float = 180, memory_limit: int = 4 << 30,
+                 static: bool = True):
+        shell = _Shell()
+        _preload_package()
+        self.outputs: dict[str, list[dict]] = {}
+        self.errors: list[str] = []
+        self.exercises: list[dict] = []
+        pending = []
+        for index, cell in enumerate(cells):
+            if cell["kind"] == "lesson":
+                outputs = shell.run(cell["source"], LESSON_FILE, show_result=True)
+                self.outputs[f"lesson-{index}"] = outputs
+                if not cell.get("raises"):
+                    self.errors += [f"lesson cell {index}: {o['ename']}: {o['evalue']}"
+                                    for o in outputs if o["output_type"] == "error"]
+            elif cell["kind"] == "solution":
+                pending.append({"grade_id": cell["grade_id"],
+                                "names": cell.get("names", defined_names(cell["source"]))})
+            else:
+                self.exercises.append({
+                    "solutions": pending, "grade_id": cell["grade_id"], "test": cell["source"],
+                    "checkpoint": _Checkpoint(shell, timeout=timeout, memory_limit=memory_limit, static=static)})
+                pending = []
+
+    def grade(self, answers: dict[str, str]) -> dict:
+        """Grade one submission.
+
+        Parameters
+        ----------
+        answers : dict
+            {solution grade_id: the student's source}; a missing cell counts as empty.
+
+        Returns
+        -------
+        dict
+            ``outputs`` ({grade_id: outputs} for solution and test cells) and ``flags``
+            ({solution grade_id: reason}).
+        """
+        outputs, flags = {}, {}
+        for exercise in self.exercises:
+            solutions = exercise["solutions"]
+            result = exercise["checkpoint"].grade({
+                "solutions": [answers.get(s["grade_id"], "") for s in solutions],
+                "test": exercise["test"], "names": [name for s in solutions for name in s["names"]]})
+            for solution, solution_outputs in zip(solutions, result["solutions"]):
+                outputs[solution["grade_id"]] = solution_outputs
+                if result["flag"]:
+                    flags[solution["grade_id"]] = result["flag"]
+            outputs[exercise["grade_id"]] = result["test"]
+        return {"outputs": outputs, "flags": flags}
+
+    def close(self) -> None:
+        """End the checkpoint processes."""
+        for exercise in self.exercises:
+            exercise["checkpoint"].close()
+
+
+def grade_cells(cells: list[dict], *, timeout: float = 180, memory_limit: int = 4 << 30,
+                static: bool = True) -> dict:
+    """Run a chapter's lesson cells once and grade the one submission the cells hold.
+
+    Parameters are those of :class:`Lesson`; the solution cells' sources are the submission.
 
     Returns
     -------
@@ -703,41 +846,50 @@ def grade_cells(cells: list[dict], *, timeout: float = 180, memory_limit: int = 
         ``outputs`` ({grade_id: outputs} for solution and test cells, {"lesson-<i>": outputs}
         for lesson cells) and ``flags`` ({solution grade_id: reason}).
     """
-    shell = _Shell()
-    _preload_package()
-    outputs, flags, pending = {}, {}, []
-    for index, cell in enumerate(cells):
-        if cell["kind"] == "lesson":
-            outputs[f"lesson-{index}"] = shell.run(cell["source"], LESSON_FILE, show_result=True)
-        elif cell["kind"] == "solution":
-            pending.append(cell)
-        else:
-            exercise = {"solutions": [c["source"] for c in pending], "test": cell["source"],
-                        "names": [name for c in pending for name in c.get("names", defined_names(c["source"]))]}
-            result = grade_exercise(shell, exercise, timeout=timeout, memory_limit=memory_limit, static=static)
-            for solution, solution_outputs in zip(pending, result["solutions"]):
-                outputs[solution["grade_id"]] = solution_outputs
-                if result["flag"]:
-                    flags[solution["grade_id"]] = result["flag"]
-            outputs[cell["grade_id"]] = result["test"]
-            pending = []
-    return {"outputs": outputs, "flags": flags}
+    lesson = Lesson(cells, timeout=timeout, memory_limit=memory_limit, static=static)
+    try:
+        result = lesson.grade({c["grade_id"]: c["source"] for c in cells if c["kind"] == "solution"})
+    finally:
+        lesson.close()
+    return {"outputs": {**lesson.outputs, **result["outputs"]}, "flags": result["flags"]}
 
 
-def main() -> int:
-    """``python -m cvcourse._autograder``: a job as JSON on stdin, the result as JSON on stdout.
+def _serve(real_stdout) -> None:
+    """``--serve``: the lesson once, then one submission per line (see :func:`main`)."""
+    job = json.loads(sys.stdin.readline())
+    lesson = Lesson(job["cells"], timeout=job.get("timeout", 180), memory_limit=job.get("memory_limit", 4 << 30),
+                    static=job.get("static", True))
+    real_stdout.write(json.dumps({"ready": True, "lesson_errors": lesson.errors}) + "\n")
+    real_stdout.flush()
+    for line in sys.stdin:
+        real_stdout.write(json.dumps(lesson.grade(json.loads(line))) + "\n")
+        real_stdout.flush()
+    lesson.close()
 
-    The job is ``{"cells": [...], "timeout": s, "memory_limit": bytes, "static": bool}`` (see
-    :func:`grade_cells`). The cells' own printing is captured, so stdout carries only the
-    result.
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cvcourse._autograder [--serve]``: grading jobs as JSON on stdin, results on stdout.
+
+    Without ``--serve``, standard input holds one job, ``{"cells": [...], "timeout": s,
+    "memory_limit": bytes, "static": bool}`` (see :func:`grade_cells`), and the result is
+    written when it is graded. With ``--serve``, the first line holds the job (its solution
+    sources are ignored); the server answers ``{"ready": true, "lesson_errors": [...]}`` once
+    the lesson has run, and then grades each further line, a submission ``{solution grade_id:
+    source}``, answering one line ``{"outputs", "flags"}`` per submission, until standard
+    input ends. The cells' own printing is captured, so stdout carries only the results.
     """
-    job = json.load(sys.stdin)
-    real_stdout = os.dup(1)
+    serve = "--serve" in (sys.argv[1:] if argv is None else argv)
+    real_stdout = os.fdopen(os.dup(1), "w")
+    _PRIVATE_FILES.add(real_stdout.fileno())
     os.dup2(2, 1)  # anything a library prints straight to fd 1 goes to stderr instead
-    result = grade_cells(job["cells"], timeout=job.get("timeout", 180),
-                         memory_limit=job.get("memory_limit", 4 << 30), static=job.get("static", True))
-    with os.fdopen(real_stdout, "w") as out:
-        json.dump(result, out)
+    with real_stdout:
+        if serve:
+            _serve(real_stdout)
+        else:
+            job = json.load(sys.stdin)
+            json.dump(grade_cells(job["cells"], timeout=job.get("timeout", 180),
+                                  memory_limit=job.get("memory_limit", 4 << 30), static=job.get("static", True)),
+                      real_stdout)
     return 0
 
 

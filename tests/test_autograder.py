@@ -225,3 +225,35 @@ def test_static_reading_passes_honest_code(source):
 def test_static_check_refuses_bad_input():
     with pytest.raises(TypeError, match="source must be a str"):
         static_check(None)
+
+
+@pytest.mark.slow
+def test_one_lesson_run_grades_every_student_from_the_same_state():
+    """``--serve`` (how nbgrader's autograde uses the engine): the lesson runs once, then each
+    submission is graded from checkpoints no earlier student's code has touched."""
+    cells = [{"kind": "lesson", "source": LESSON},
+             {"kind": "lesson", "source": "raise ValueError('a broken lesson cell')"},
+             {"kind": "lesson", "source": "raise KeyError('expected')", "raises": True},
+             {"kind": "solution", "source": "", "grade_id": "ex0", "names": ["correlate2d"]},
+             {"kind": "test", "source": TEST, "grade_id": "test_ex0"}]
+    job = {"cells": cells, "timeout": 15, "memory_limit": 512 << 20}
+    server = subprocess.Popen([sys.executable, "-m", "cvcourse._autograder", "--serve"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+    try:
+        server.stdin.write(json.dumps(job) + "\n")
+        server.stdin.flush()
+        ready = json.loads(server.stdout.readline())
+        assert ready["ready"] and len(ready["lesson_errors"]) == 1, ready
+        assert "a broken lesson cell" in ready["lesson_errors"][0]
+        students = [(ATTACKS["patch lesson data"], False), (HONEST, True), (ATTACKS["patch numpy"], False),
+                    (ATTACKS["segfault"], False), (HONEST, True), ("", False)]
+        for source, honest in students:
+            server.stdin.write(json.dumps({"ex0": source}) + "\n")
+            server.stdin.flush()
+            result = json.loads(server.stdout.readline())
+            errors = [o for o in result["outputs"]["test_ex0"] if o["output_type"] == "error"]
+            assert (not errors) == honest, f"{source[:60]!r}: {errors}"
+        server.stdin.close()
+        assert server.wait(timeout=60) == 0
+    finally:
+        server.kill()

@@ -5,6 +5,13 @@ submit: the instructor's solution (full marks), the untouched student notebook (
 notebook solved correctly except for one wrong exercise and one that only calls the reference
 implementation (both of those score zero, the rest full: a partial score).
 
+The autograder runs the chapter's lesson cells once, offline (tests/offline/sitecustomize.py
+refuses any connection off this machine), and grades every student from that run; the test
+fails if a lesson cell raised (a chapter's asserts on its trained models are lesson cells).
+With the instructor's full marks this is the check that the instructor's notebook executes
+top to bottom; the website's build (test_book.py) executes the student version in a Jupyter
+kernel, offline too.
+
 Chapters whose submissions file has ``ATTACKS`` (a NumPy chapter, 09 and 10) are also graded
 for dishonest students: each attacked exercise scores zero and every other exercise keeps its
 points, and so does a student who edited one locked test cell and deleted another.
@@ -75,7 +82,7 @@ def _tampered_version(course, name, solutions: dict[str, str]):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", chapter_names())
-def test_round_trip(name, tmp_path):
+def test_round_trip(name, tmp_path, monkeypatch):
     course = tmp_path / "course"
     chapter_tool.build([name], course, tmp_path / "chapters")
     solutions = _solution_cells(nbformat.read(course / "source" / name / f"{name}.ipynb", as_version=4))
@@ -96,7 +103,11 @@ def test_round_trip(name, tmp_path):
         tampered, must_fail["tampered"] = _tampered_version(course, name, solutions)
         _submit(course, name, "tampered", tampered)
     # A hang costs its exercise this long (instructors keep the configured 180 s).
-    chapter_tool.nbgrader("autograde", name, "--force", "--IsolatedExecute.timeout=40", course=course)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "tests" / "offline"))
+    log = chapter_tool.nbgrader("autograde", name, "--force", "--IsolatedExecute.timeout=40", course=course)
+    # One run of the lesson serves every student, and none of its cells failed.
+    assert log.count("Running the lesson cells") == 1, log[-3000:]
+    assert "lesson cells raised errors" not in log, log[-5000:]
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         def score(student):

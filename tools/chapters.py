@@ -89,14 +89,15 @@ def write_source(name: str, course: Path) -> Path:
     return target
 
 
-def nbgrader(*args: str, course: Path) -> None:
+def nbgrader(*args: str, course: Path) -> str:
     """Run an nbgrader command (``args``: its name and options) on ``course``, configured
-    by the project's ``nbgrader_config.py``."""
+    by the project's ``nbgrader_config.py``; return its log."""
     command = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={course}"]
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout + result.stderr
 
 
 def toc_chapters() -> list[str]:
