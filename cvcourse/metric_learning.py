@@ -73,26 +73,27 @@ def _tensor(value, name: str, ndim=None, what: str = "") -> torch.Tensor:
     return value
 
 
+def _one_per(values, name: str, count: int, what: str) -> np.ndarray:
+    """``values`` (a tensor, an array or a list) as a 1-D array of ``count`` entries, one ``what``."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    values = as_array(values, name)
+    check_ndim(values, 1, name, f" (one {what})")
+    if len(values) != count:
+        raise ValueError(f"{name} must have one {what}, {count}; got {len(values)}.")
+    return values
+
+
 def _same_tensor(same, count: int, device) -> torch.Tensor:
     """``same`` as a bool tensor of length ``count`` (from a tensor, an array or a list)."""
-    if isinstance(same, torch.Tensor):
-        same = same.detach().cpu().numpy()
-    same = as_array(same, "same")
-    check_ndim(same, 1, "same", " (one flag per pair)")
-    if len(same) != count:
-        raise ValueError(f"same must have one flag per pair, {count}; got {len(same)}.")
+    same = _one_per(same, "same", count, "flag per pair")
     if same.dtype != np.bool_ and not np.isin(same, (0, 1)).all():
         raise ValueError("same must hold booleans (or 0 and 1): True where the pair shows one identity.")
     return torch.as_tensor(same.astype(bool), device=device)
 
 
 def _labels_tensor(labels, count: int, device) -> torch.Tensor:
-    if isinstance(labels, torch.Tensor):
-        labels = labels.detach().cpu().numpy()
-    labels = as_array(labels, "labels")
-    check_ndim(labels, 1, "labels", " (one class per embedding)")
-    if len(labels) != count:
-        raise ValueError(f"labels must have one class per embedding, {count}; got {len(labels)}.")
+    labels = _one_per(labels, "labels", count, "class per embedding")
     if labels.dtype.kind not in "biu":
         raise TypeError(f"labels must hold integer classes; got dtype {labels.dtype}.")
     return torch.as_tensor(labels.astype(np.int64), device=device)

@@ -145,6 +145,15 @@ def box_to_measurement(boxes) -> np.ndarray:
                      width * height, width / height], axis=1)
 
 
+def _as_measurements(measurements) -> np.ndarray:
+    """Rows of four or more box coordinates, shape (N, >=4), checked."""
+    z = as_array(measurements, "measurements")
+    if z.ndim != 2 or z.shape[1] < 4:
+        raise ValueError(f"measurements must have shape (N, 4) or more columns; got shape {z.shape}.")
+    check_finite(z, "measurements")
+    return z
+
+
 def measurement_to_box(measurements) -> np.ndarray:
     """SORT's (centre x, centre y, area, aspect ratio) rows, shape (N, >=4), back to xyxy boxes.
 
@@ -153,10 +162,7 @@ def measurement_to_box(measurements) -> np.ndarray:
     >>> measurement_to_box([[2.0, 1.0, 8.0, 2.0]]).tolist()
     [[0.0, 0.0, 4.0, 2.0]]
     """
-    z = as_array(measurements, "measurements")
-    if z.ndim != 2 or z.shape[1] < 4:
-        raise ValueError(f"measurements must have shape (N, 4) or more columns; got shape {z.shape}.")
-    check_finite(z, "measurements")
+    z = _as_measurements(measurements)
     area, aspect = np.maximum(z[:, 2], 0), np.maximum(z[:, 3], 0)
     width = np.sqrt(area * aspect)
     height = np.divide(area, width, out=np.zeros_like(width), where=width > 0)
@@ -445,10 +451,7 @@ def xyah_to_box(measurements) -> np.ndarray:
     >>> xyah_to_box([[2.0, 1.0, 2.0, 2.0]]).tolist()
     [[0.0, 0.0, 4.0, 2.0]]
     """
-    z = as_array(measurements, "measurements")
-    if z.ndim != 2 or z.shape[1] < 4:
-        raise ValueError(f"measurements must have shape (N, 4) or more columns; got shape {z.shape}.")
-    check_finite(z, "measurements")
+    z = _as_measurements(measurements)
     height = np.maximum(z[:, 3], 0)
     width = np.maximum(z[:, 2], 0) * height
     return np.stack([z[:, 0] - width / 2, z[:, 1] - height / 2, z[:, 0] + width / 2, z[:, 1] + height / 2], axis=1)

@@ -96,6 +96,17 @@ def _check_pad(pad) -> int:
     return check_number(pad, "pad", low=0, integer=True)
 
 
+def _check_bias(b, count: int, dtype, what: str):
+    """The bias, one per ``what`` (``count`` of them), as ``dtype``; None stays None."""
+    if b is None:
+        return None
+    b = as_array(b, "b")
+    if b.shape != (count,):
+        raise ValueError(f"b must hold one bias per {what}, shape ({count},); got shape {b.shape}.")
+    check_finite(b, "b")
+    return b.astype(dtype, copy=False)
+
+
 def _check_conv_args(x, w, b, stride, pad):
     """Validate the arguments shared by the convolution functions."""
     x = _check_batch(x, "x")
@@ -108,14 +119,7 @@ def _check_conv_args(x, w, b, stride, pad):
             f"channels (shape {x.shape}) but w has {w.shape[1]} (shape {w.shape})."
         )
     dtype = np.result_type(x.dtype, float_dtype_for(w.dtype))
-    if b is not None:
-        b = as_array(b, "b")
-        if b.shape != (w.shape[0],):
-            raise ValueError(
-                f"b must hold one bias per filter, shape ({w.shape[0]},); got shape {b.shape}."
-            )
-        check_finite(b, "b")
-        b = b.astype(dtype, copy=False)
+    b = _check_bias(b, w.shape[0], dtype, "filter")
     stride = check_number(stride, "stride", low=1, integer=True)
     pad = _check_pad(pad)
     for axis, size in (("height", 2), ("width", 3)):

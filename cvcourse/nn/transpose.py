@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import as_array, check_finite, check_ndim, check_number, float_dtype_for
-from .conv import _check_batch, _col2im, _conv_forward
+from .conv import _check_batch, _check_bias, _col2im, _conv_forward
 
 __all__ = ["conv_transpose_output_shape", "conv_transpose_forward", "conv_transpose_backward"]
 
@@ -91,12 +91,7 @@ def _check_transpose_args(x, w, b, stride, pad, output_padding):
             f"channels (shape {x.shape}) but w has {w.shape[0]} (shape {w.shape})."
         )
     dtype = np.result_type(x.dtype, float_dtype_for(w.dtype))
-    if b is not None:
-        b = as_array(b, "b")
-        if b.shape != (w.shape[1],):
-            raise ValueError(f"b must hold one bias per output channel, shape ({w.shape[1]},); got shape {b.shape}.")
-        check_finite(b, "b")
-        b = b.astype(dtype, copy=False)
+    b = _check_bias(b, w.shape[1], dtype, "output channel")
     stride = check_number(stride, "stride", low=1, integer=True)
     pad = check_number(pad, "pad", low=0, integer=True)
     output_padding = check_number(output_padding, "output_padding", low=0, high=stride - 1, integer=True)
