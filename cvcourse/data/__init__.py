@@ -23,8 +23,10 @@ from .volumes import VOLUME_CLASSES, synthetic_volumes
 _FROM_DATASETS = ("SPLIT_SEED", "stratified_split", "mnist_arrays", "digits_arrays", "MNISTSubset", "Digits")
 # Synthetic multi-object tracking sequences (chapter 21), from cvcourse.data.tracks.
 _FROM_TRACKS = ("TrackingSequence", "moving_objects", "noisy_detections")
+# Rotated, scaled and translated digits on a larger canvas (chapter 25), from cvcourse.data.distorted.
+_FROM_DISTORTED = ("distorted_digits",)
 
-__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS,
+__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS, *_FROM_DISTORTED,
            "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes", "FLOW_KINDS", "VIDEO_CLIPS",
            "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes"]
 
@@ -39,6 +41,10 @@ def __getattr__(name):
         from . import tracks
 
         return getattr(tracks, name)
+    if name in _FROM_DISTORTED:
+        from . import distorted
+
+        return getattr(distorted, name)
     raise AttributeError(f"module 'cvcourse.data' has no attribute {name!r}")
 
 
