@@ -20,7 +20,7 @@ from torch import nn
 
 from ._validate import _describe, as_array, check_choice, check_finite, check_ndim, check_number, float_dtype_for
 
-__all__ = ["affine_grid", "grid_sample", "SpatialTransformer", "digit_classifier", "grad_cam"]
+__all__ = ["affine_grid", "grid_sample", "SpatialTransformer", "digit_classifier", "grad_cam_map", "grad_cam"]
 
 _MODES = ("bilinear", "nearest")
 _PADDINGS = ("zeros", "border")
@@ -272,13 +272,51 @@ def digit_classifier(spatial_transformer=True, output_size=(28, 28)):
     return nn.Sequential(front, LeNet5(activation="relu", pooling="max"))
 
 
+def grad_cam_map(activations, gradients):
+    """Grad-CAM's weighting: ``ReLU(sum_k alpha_k A_k)`` with ``alpha_k`` the mean gradient of channel k.
+
+    Parameters
+    ----------
+    activations : array_like, shape (N, C, h, w)
+        A layer's output ``A``.
+    gradients : array_like, shape (N, C, h, w)
+        The gradient of one class's score with respect to ``A``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, h, w)
+        The class's evidence map at the layer's resolution (not upsampled, not normalised).
+
+    Raises
+    ------
+    TypeError
+        If an argument is not numeric.
+    ValueError
+        If the shapes differ or are not 4-D, or a value is NaN or infinite.
+
+    Examples
+    --------
+    >>> A = np.stack([np.eye(2), np.ones((2, 2))])[None]          # two channels of 2x2
+    >>> grad_cam_map(A, np.stack([np.ones((2, 2)), -0.5 * np.ones((2, 2))])[None])[0].tolist()
+    [[0.5, 0.0], [0.0, 0.5]]
+    """
+    activations = _float_array(activations, "activations")
+    gradients = _float_array(gradients, "gradients")
+    check_ndim(activations, 4, "activations", "feature maps of shape (N, C, h, w)")
+    if gradients.shape != activations.shape:
+        raise ValueError(f"gradients must have the shape of activations, {activations.shape}; got {gradients.shape}.")
+    weights = gradients.mean(axis=(2, 3), keepdims=True)                          # alpha_k: (N, C, 1, 1)
+    return np.maximum((weights * activations).sum(axis=1), 0)
+
+
 def grad_cam(model, target_layer, image, class_index):
     """Grad-CAM (Selvaraju et al., 2017): where in ``image`` the evidence for a class lies.
 
     Let ``A`` be the output of ``target_layer`` (channels ``A_k`` of h x w) and ``y`` the
     model's score (logit) for ``class_index``. Each channel's weight is its gradient averaged
     over the positions, ``alpha_k = mean_ij dy / dA_k[i, j]``; the map is
-    ``ReLU(sum_k alpha_k A_k)``: the parts of the layer that push the class's score up.
+    ``ReLU(sum_k alpha_k A_k)`` (:func:`grad_cam_map`): the parts of the layer that push the
+    class's score up.
     The map is upsampled to the image's size by bilinear :func:`grid_sample` with the identity
     grid (``align_corners=False``, border padding, which is ``cv2.resize``'s bilinear) and
     scaled to [0, 1] by its minimum and maximum (all zeros if it is constant), as the
@@ -350,10 +388,9 @@ def grad_cam(model, target_layer, image, class_index):
                          f"scores; got {class_index}.")
     model.zero_grad()
     scores[0, class_index].backward()
-    weights = captured["gradients"].mean(dim=(2, 3), keepdim=True)              # alpha_k: (1, C, 1, 1)
-    cam = torch.relu((weights * activations).sum(dim=1)).detach().cpu().numpy()  # (1, h, w)
+    cam = grad_cam_map(activations.detach().cpu().numpy(), captured["gradients"].cpu().numpy())   # (1, h, w)
     height, width = image.shape[2:]
     identity = affine_grid(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), (1, 1, height, width), align_corners=False)
-    cam = grid_sample(cam[:, None].astype(np.float64), identity, "bilinear", "border", align_corners=False)[0, 0]
+    cam = grid_sample(cam[:, None], identity, "bilinear", "border", align_corners=False)[0, 0]
     low, high = cam.min(), cam.max()
     return ((cam - low) / (high - low) if high > low else np.zeros_like(cam)).astype(np.float32)

@@ -221,6 +221,11 @@ SAMPLES_FOR = {
     "cvcourse.cascade.haar_like_features": {"r": 0, "c": 0, "width": 2, "height": 2},
     "cvcourse.cascade.haar_features_batch": {"rects": lambda: np.zeros((1, 4, 4), dtype=np.int64),
                                              "signs": lambda: np.zeros((1, 4), dtype=np.int64)},
+    # chapter 25: (N, C, H, W) sizes and sampling grids (N, Ho, Wo, 2); a layer, one image and a class
+    "cvcourse.attention.affine_grid": {"size": (1, 1, 4, 4)},
+    "cvcourse.attention.grid_sample": {"grid": lambda: np.zeros((1, 2, 2, 2))},
+    "cvcourse.attention.grad_cam": {"target_layer": lambda: __import__("torch").nn.Conv2d(1, 2, 1),
+                                    "image": lambda: __import__("torch").zeros(1, 1, 4, 4), "class_index": 0},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }
