@@ -104,15 +104,15 @@ def _source_index(coordinate: np.ndarray, size: int, padding_mode: str, align_co
     return pixels
 
 
-def _gather(x: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """``x[n, :, rows, columns]`` as (N, C, Ho, Wo), with zeros where the pixel lies outside."""
+def _gather(x: np.ndarray, rows: np.ndarray, columns: np.ndarray, weights=None) -> np.ndarray:
+    """``x[n, :, rows, columns]`` (times ``weights``) as (N, Ho, Wo, C), zero where the pixel lies outside."""
     n, channels, height, width = x.shape
     inside = (rows >= 0) & (rows < height) & (columns >= 0) & (columns < width)
+    weights = inside if weights is None else weights * inside
     # one flat index per output pixel into the (N * H * W, C) pixels: far quicker than x[n, :, rows, columns]
     index = (np.arange(n)[:, None, None] * height + np.clip(rows, 0, height - 1)) * width + np.clip(columns, 0, width - 1)
     pixels = np.moveaxis(x, 1, -1).reshape(-1, channels)
-    values = np.take(pixels, index, axis=0) * inside[..., None]                  # (N, Ho, Wo, C)
-    return np.moveaxis(values, -1, 1)
+    return np.take(pixels, index, axis=0) * weights[..., None].astype(x.dtype, copy=False)
 
 
 def grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
@@ -171,14 +171,15 @@ def grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=Fa
     columns = _source_index(grid[..., 0], width, padding_mode, align_corners)
     rows = _source_index(grid[..., 1], height, padding_mode, align_corners)
     if mode == "nearest":
-        return _gather(x, np.rint(rows).astype(np.int64), np.rint(columns).astype(np.int64))
-    left, top = np.floor(columns), np.floor(rows)
-    # distances to the four neighbours, written as PyTorch does (1 - dx would round differently)
-    dx_left, dx_right = (columns - left)[:, None], (left + 1 - columns)[:, None]
-    dy_top, dy_bottom = (rows - top)[:, None], (top + 1 - rows)[:, None]
-    left, top = left.astype(np.int64), top.astype(np.int64)
-    return (dx_right * dy_bottom * _gather(x, top, left) + dx_left * dy_bottom * _gather(x, top, left + 1)
-            + dx_right * dy_top * _gather(x, top + 1, left) + dx_left * dy_top * _gather(x, top + 1, left + 1))
+        values = _gather(x, np.rint(rows).astype(np.int64), np.rint(columns).astype(np.int64))
+    else:
+        left, top = np.floor(columns), np.floor(rows)
+        # distances to the four neighbours, written as PyTorch does (1 - dx would round differently)
+        dx_left, dx_right, dy_top, dy_bottom = columns - left, left + 1 - columns, rows - top, top + 1 - rows
+        left, top = left.astype(np.int64), top.astype(np.int64)
+        values = (_gather(x, top, left, dx_right * dy_bottom) + _gather(x, top, left + 1, dx_left * dy_bottom)
+                  + _gather(x, top + 1, left, dx_right * dy_top) + _gather(x, top + 1, left + 1, dx_left * dy_top))
+    return np.ascontiguousarray(np.moveaxis(values, -1, 1))                     # (N, C, Ho, Wo)
 
 
 class SpatialTransformer(nn.Module):
