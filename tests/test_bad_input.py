@@ -224,6 +224,7 @@ SAMPLES_FOR = {
     # chapter 25: (N, C, H, W) sizes and sampling grids (N, Ho, Wo, 2); a layer, one image and a class
     "cvcourse.attention.affine_grid": {"size": (1, 1, 4, 4)},
     "cvcourse.attention.grid_sample": {"grid": lambda: np.zeros((1, 2, 2, 2))},
+    "cvcourse.attention.grad_cam_map": {"gradients": lambda: np.zeros((1, 2, 3, 3))},
     "cvcourse.attention.grad_cam": {"target_layer": lambda: __import__("torch").nn.Conv2d(1, 2, 1),
                                     "image": lambda: __import__("torch").zeros(1, 1, 4, 4), "class_index": 0},
     "cvcourse.detection.networks.localisation_loss": {
