@@ -156,6 +156,11 @@ SAMPLES = {
     "prediction": lambda: np.zeros((8, 8), int), "true_instances": lambda: np.zeros((8, 8), int),
     "predicted_classes": lambda: np.zeros((8, 8), int), "predicted_instances": lambda: np.zeros((8, 8), int),
     "things": (1,),
+    # memory networks: padded word indices of stories (N, M, L), questions (N, L), answers (N,)
+    "memory_size": 2, "embedding_dim": 4, "vocabulary": lambda: {"where": 1, "is": 2, "mary": 3},
+    "stories": lambda: __import__("torch").ones((1, 2, 3), dtype=__import__("torch").long),
+    "questions": lambda: __import__("torch").ones((1, 3), dtype=__import__("torch").long),
+    "answers": lambda: __import__("torch").ones(1, dtype=__import__("torch").long),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -221,6 +226,7 @@ SAMPLES_FOR = {
     "cvcourse.cascade.haar_like_features": {"r": 0, "c": 0, "width": 2, "height": 2},
     "cvcourse.cascade.haar_features_batch": {"rects": lambda: np.zeros((1, 4, 4), dtype=np.int64),
                                              "signs": lambda: np.zeros((1, 4), dtype=np.int64)},
+    "cvcourse.data.babi.BabiExample": {"question": "Where is Mary?", "answer": "office", "supporting": (0,)},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }
@@ -302,6 +308,8 @@ ACCEPTED = {
     "cvcourse.tracking.min_cost_matching": (
         {"an empty array"}, RETURNS, "no tracks and no detections: nothing to match, no error"),
     "cvcourse.data.tracks.TrackingSequence": (ALL, RETURNS, "a record of a sequence that moving_objects fills in"),
+    "cvcourse.data.babi.BabiExample": (ALL, RETURNS, "a record of a question that babi_questions fills in"),
+    "cvcourse.memory.tokenize": ({"a string"}, RETURNS, "any text is a sentence to split into words"),
     "cvcourse.metric_learning.VerificationROC": (ALL, RETURNS, "a record that verification_roc fills in"),
     "cvcourse.style.StyleTransferResult": (ALL, RETURNS, "a record that style_transfer fills in"),
     # The test-cell helpers judge a student's answer: a wrong answer is a GradingError (an
