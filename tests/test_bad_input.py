@@ -195,6 +195,7 @@ SAMPLES_FOR = {
     "cvcourse.detection.anchors.default_boxes": {"aspect_ratios": lambda: [[2.0]]},
     "cvcourse.motion.endpoint_error": {"truth": lambda: np.zeros((8, 8, 2))},
     "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
+    "cvcourse.memory.fit_memn2n": {"seed": 0},
     "cvcourse.tracking.KalmanFilter": {"H": lambda: np.eye(1, 2), "Q": lambda: np.eye(2), "R": lambda: np.eye(1),
                                        "x": lambda: np.zeros(2), "P": lambda: np.eye(2)},
     "cvcourse.tracking.mot_metrics": {

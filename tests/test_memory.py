@@ -139,6 +139,7 @@ def test_temporal_encoding_makes_order_matter_and_without_it_attention_follows_t
     torch.manual_seed(0)
     stories, questions = _random_batch(2, n=1, memory_size=4)
     count = int((stories[0] != 0).any(-1).sum())
+    assert count > 1, "the story needs several sentences for their order to matter"
     reversed_stories = stories.clone()
     reversed_stories[0, :count] = stories[0, :count].flip(0)
     plain = memory.MemN2N(12, memory_size=4, embedding_dim=8, hops=1, temporal_encoding=False)
@@ -148,7 +149,7 @@ def test_temporal_encoding_makes_order_matter_and_without_it_attention_follows_t
     timed = memory.MemN2N(12, memory_size=4, embedding_dim=8, hops=1)
     a = memory.attention_weights(timed, stories, questions)[0, 0, :count]
     b = memory.attention_weights(timed, reversed_stories, questions)[0, 0, :count]
-    assert count == 1 or not np.allclose(a, b[::-1], atol=1e-4)
+    assert not np.allclose(a, b[::-1], atol=1e-4)
 
 
 def test_a_few_steps_of_training_lower_the_loss_reproducibly():
@@ -190,9 +191,9 @@ def test_encoding_refuses_unknown_words_and_long_sentences():
     examples = babi.babi_questions(5, seed=0)
     vocabulary = memory.build_vocabulary(examples[:1])
     words = {w for e in examples for t in (*e.story, e.question, e.answer) for w in memory.tokenize(t)}
-    if words - set(vocabulary):
-        with pytest.raises(ValueError, match="not in the vocabulary"):
-            memory.encode_examples(examples, vocabulary)
+    assert words - set(vocabulary), "the first question should not contain every word of the others"
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        memory.encode_examples(examples, vocabulary)
     with pytest.raises(ValueError, match="sentence_length"):
         memory.encode_examples(examples[:1], vocabulary, sentence_length=2)
     assert memory.tokenize("Where is Mary?") == ["where", "is", "mary"]
@@ -276,6 +277,24 @@ def test_bad_inputs_raise_clear_errors():
         memory.attention_weights(torch.nn.Linear(2, 2), stories, questions)
     with pytest.raises(ValueError, match="answers"):
         memory.answer_accuracy(model, stories, questions, torch.zeros(2, dtype=torch.long))
+    with pytest.raises(TypeError, match="answers"):
+        memory.answer_accuracy(model, stories, questions, [1] * len(stories))
+    with pytest.raises(ValueError, match="stories must hold word indices"):
+        model(stories + 12, questions)
+    with pytest.raises(ValueError, match="questions must hold word indices"):
+        model(stories, -questions)
+    answers = torch.ones(len(stories), dtype=torch.long)
+    with pytest.raises(ValueError, match="one word index per question"):
+        memory.fit_memn2n(model, stories, questions, answers[:1], epochs=1, device="cpu")
+    with pytest.raises(ValueError, match="answers must be word indices"):
+        memory.fit_memn2n(model, stories, questions, answers + 20, epochs=1, device="cpu")
+    with pytest.raises(TypeError, match="seed"):
+        memory.fit_memn2n(model, stories, questions, answers, epochs=1, device="cpu", seed="a")
+    with pytest.raises(TypeError, match="questions"):
+        memory.attention_weights(model, stories[0], [1, 2])
+    with pytest.raises(ValueError, match="one word"):
+        memory.encode_examples([BabiExample(("Mary moved.",), "Where is Mary?", "the office", (0,))],
+                               {"mary": 1, "moved": 2, "where": 3, "is": 4, "the": 5, "office": 6})
     with pytest.raises(ValueError, match="num_questions"):
         babi.babi_questions(0)
     with pytest.raises(ValueError, match="task"):
