@@ -9,6 +9,8 @@
   gradients); :func:`digit_classifier` puts one in front of LeNet-5.
 - :func:`grad_cam`: Grad-CAM (Selvaraju et al., 2017), a class's evidence map in a layer of
   any convolutional network, upsampled with :func:`grid_sample`.
+- :class:`MemN2N`: the end-to-end memory network (Sukhbaatar et al., 2015), soft attention
+  over the sentences of a story; it lives in :mod:`cvcourse.memory` with its helpers.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._validate import _describe, as_array, check_choice, check_finite, check_ndim, check_number, float_dtype_for
+from .memory import MemN2N  # attention over a memory of sentences; written in cvcourse.memory
 
-__all__ = ["affine_grid", "grid_sample", "SpatialTransformer", "digit_classifier", "grad_cam_map", "grad_cam"]
+__all__ = ["affine_grid", "grid_sample", "SpatialTransformer", "digit_classifier", "grad_cam_map", "grad_cam",
+           "MemN2N"]
 
 _MODES = ("bilinear", "nearest")
 _PADDINGS = ("zeros", "border")

