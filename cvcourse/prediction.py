@@ -217,7 +217,9 @@ def min_ade(predictions, target):
     For each agent, the mean distance from the truth over the T steps is computed for every
     one of its K modes, and the smallest is kept: a prediction is scored by its best guess,
     so that K modes that cover K possible futures are not punished for the futures that did
-    not happen.
+    not happen. This is the Waymo Open Motion Dataset's and nuScenes' definition; Argoverse
+    instead reports the ADE of the mode with the least final error (see :func:`min_fde`),
+    which is never smaller.
 
     Parameters
     ----------

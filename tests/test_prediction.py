@@ -133,12 +133,30 @@ def test_min_errors_pick_the_best_mode_per_agent_not_overall():
         prediction.min_ade(predictions, np.zeros((2, 3, 2)))
 
 
+def test_min_ade_and_min_fde_may_come_from_different_modes():
+    # mode 0 is the best on average (ADE 5/3 against 2), mode 1 at the end (FDE 2 against 5);
+    # Argoverse's convention (the ADE of the least-FDE mode) would give a minADE of 2
+    predictions = np.zeros((1, 2, 3, 2))
+    predictions[0, 0, :, 0], predictions[0, 1, :, 0] = [0.0, 0.0, 5.0], [2.0, 2.0, 2.0]
+    assert prediction.min_ade(predictions, np.zeros((1, 3, 2))) == pytest.approx(5 / 3)
+    assert prediction.min_fde(predictions, np.zeros((1, 3, 2))) == pytest.approx(2.0)
+
+
 def test_constant_velocity_continues_a_straight_line():
     past = np.stack([np.arange(8.0) * 2.0 - 14, np.arange(8.0) * -0.5 + 3.5], axis=1)[None]
     predicted = prediction.constant_velocity(past, 5)
     expected = past[0, -1] + np.arange(1, 6)[:, None] * [2.0, -0.5]
     np.testing.assert_allclose(predicted, expected[None, None], atol=1e-12)
     assert prediction.constant_velocity(past, 3, window=2).shape == (1, 1, 3, 2)
+
+
+def test_constant_velocity_averages_the_last_window_steps():
+    past = np.random.default_rng(0).normal(size=(3, 6, 2))
+    for window in (2, 4, 6, 9):
+        used = min(window, 6)
+        velocity = np.mean([past[:, t] - past[:, t - 1] for t in range(6 - used + 1, 6)], axis=0)
+        expected = past[:, -1, None] + np.arange(1, 4)[None, :, None] * velocity[:, None]
+        np.testing.assert_allclose(prediction.constant_velocity(past, 3, window=window)[:, 0], expected, atol=1e-12)
 
 
 def test_multipath_starts_from_its_anchors_and_predict_sorts_the_modes():
