@@ -221,6 +221,13 @@ SAMPLES_FOR = {
     "cvcourse.cascade.haar_like_features": {"r": 0, "c": 0, "width": 2, "height": 2},
     "cvcourse.cascade.haar_features_batch": {"rects": lambda: np.zeros((1, 4, 4), dtype=np.int64),
                                              "signs": lambda: np.zeros((1, 4), dtype=np.int64)},
+    # chapter 23: CenterNet's maps for a 6 x 6 grid, one bump at (1, 1); batched targets as a dict
+    "cvcourse.detection.centernet.centernet_decode": {"size": lambda: np.ones((2, 6, 6)),
+                                                      "offset": lambda: np.zeros((2, 6, 6))},
+    "cvcourse.detection.centernet.draw_gaussian": {"centre": (1, 1), "radius": 1},
+    "cvcourse.detection.centernet.centernet_loss": {"targets": lambda: {}},
+    "cvcourse.detection.centernet.CenterNetDataset": {
+        "boxes": lambda: [np.array([[1.0, 1.0, 9.0, 9.0]])], "labels": lambda: [np.array([0])]},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
 }
