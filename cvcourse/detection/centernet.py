@@ -25,7 +25,7 @@ from torch import nn
 
 from .._validate import _describe, as_array, check_finite, check_number
 from .boxes import as_boxes
-from .networks import conv_block, images_to_tensor
+from .networks import GridDataset, conv_block, images_to_tensor
 
 __all__ = ["gaussian_radius", "draw_gaussian", "centernet_targets", "heatmap_peaks", "centernet_decode",
            "focal_loss", "centernet_loss", "CenterNet", "CenterNetDataset", "centernet_detect"]
@@ -386,8 +386,11 @@ class CenterNet(nn.Module):
         return self.heatmap(features), self.size(features), self.offset(features)
 
 
-class CenterNetDataset(torch.utils.data.Dataset):
+class CenterNetDataset(GridDataset):
     """Images with their :func:`centernet_targets`, for a ``DataLoader`` (targets come as a dict).
+
+    Serves and mirrors its items as chapter 14's :class:`~cvcourse.detection.networks.GridDataset`
+    does; only the targets differ.
 
     Parameters
     ----------
@@ -402,28 +405,17 @@ class CenterNetDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, images, boxes, labels, num_classes: int, stride: int = CenterNet.stride, flip: bool = False):
+        # GridDataset.__init__ would build grid targets: set its attributes here instead
         self.images = images_to_tensor(images)
+        self.size = self.images.shape[-1]
         self.flip = flip
-        size = self.images.shape[-1]
-        cells = size // stride
-        mirror = lambda b: np.stack([size - b[:, 2], b[:, 1], size - b[:, 0], b[:, 3]], axis=1)  # noqa: E731
+        cells = self.size // stride
+        mirror = lambda b: np.stack([self.size - b[:, 2], b[:, 1], self.size - b[:, 0], b[:, 3]], axis=1)  # noqa: E731
         self.targets = [self._stack([centernet_targets(b, l, num_classes, cells, stride)
                                      for b, l in zip(boxes, labels)])]
         if flip:
             self.targets.append(self._stack([centernet_targets(mirror(as_boxes(b)), l, num_classes, cells, stride)
                                              for b, l in zip(boxes, labels)]))
-
-    @staticmethod
-    def _stack(targets):
-        return {key: torch.as_tensor(np.stack([t[key] for t in targets])) for key in targets[0]}
-
-    def __len__(self):
-        return len(self.images)
-
-    def __getitem__(self, index):
-        mirrored = self.flip and bool(torch.rand(()) < 0.5)
-        image = self.images[index].flip(-1) if mirrored else self.images[index]
-        return image, {key: value[index] for key, value in self.targets[int(mirrored)].items()}
 
 
 def centernet_detect(model: CenterNet, images, k: int = 20, score_threshold: float = 0.05, device=None,
