@@ -234,6 +234,13 @@ SAMPLES_FOR = {
     "cvcourse.attention.grad_cam": {"target_layer": lambda: __import__("torch").nn.Conv2d(1, 2, 1),
                                     "image": lambda: __import__("torch").zeros(1, 1, 4, 4), "class_index": 0},
     "cvcourse.data.babi.BabiExample": {"question": "Where is Mary?", "answer": "office", "supporting": (0,)},
+    # chapter 23: CenterNet's maps for a 6 x 6 grid, one bump at (1, 1); batched targets as a dict
+    "cvcourse.detection.centernet.centernet_decode": {"size": lambda: np.ones((2, 6, 6)),
+                                                      "offset": lambda: np.zeros((2, 6, 6))},
+    "cvcourse.detection.centernet.draw_gaussian": {"centre": (1, 1), "radius": 1},
+    "cvcourse.detection.centernet.centernet_loss": {"targets": lambda: {}},
+    "cvcourse.detection.centernet.CenterNetDataset": {
+        "boxes": lambda: [np.array([[1.0, 1.0, 9.0, 9.0]])], "labels": lambda: [np.array([0])]},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
     # chapter 22: a two-mode mixture over trajectories of three steps, for a batch of one agent

@@ -4,6 +4,9 @@ The operations are NumPy from first principles, each equal to the library practi
 (``torchvision.ops`` for boxes, NMS and RoI pooling; torchvision's ``BoxCoder``, ``Matcher``
 and ``DefaultBoxGenerator`` for anchors; ``pycocotools`` for mAP). The networks are PyTorch
 and run on whatever :func:`cvcourse.device` picks.
+
+CenterNet's names (:mod:`cvcourse.detection.centernet`) are exported too, but loaded on first
+use, so that ``import cvcourse.detection`` does not import PyTorch.
 """
 
 from .anchors import (BACKGROUND, IGNORE, anchor_grid, decode_boxes, default_boxes, encode_boxes,
@@ -21,4 +24,19 @@ __all__ = [
     "selective_search",
     "COCO_IOU_THRESHOLDS", "match_detections", "precision_recall_curve", "average_precision",
     "mean_average_precision",
+    "gaussian_radius", "draw_gaussian", "centernet_targets", "heatmap_peaks", "centernet_decode", "focal_loss",
+    "centernet_loss", "CenterNet", "CenterNetDataset", "centernet_detect",
 ]
+
+_LAZY = {"centernet": ("gaussian_radius", "draw_gaussian", "centernet_targets", "heatmap_peaks", "centernet_decode",
+                       "focal_loss", "centernet_loss", "CenterNet", "CenterNetDataset", "centernet_detect")}
+
+
+def __getattr__(name):
+    """Load the PyTorch-based modules' names when they are first asked for (PEP 562)."""
+    from importlib import import_module
+
+    for module, names in _LAZY.items():
+        if name in names:
+            return getattr(import_module(f".{module}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
