@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from .segmentation import SEGMENTATION_CLASSES, instance_boxes, segmentation_scenes
+from .text import ALPHABET, TextImages, polygon_coverage, text_lines, word_polygon
 from .flow import FLOW_KINDS, VIDEO_CLIPS, flow_sequence, stereo_flow, video_frames
 from .volumes import VOLUME_CLASSES, synthetic_volumes
 
@@ -26,7 +27,8 @@ _FROM_TRACKS = ("TrackingSequence", "moving_objects", "noisy_detections")
 
 __all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *_FROM_DATASETS, *_FROM_TRACKS,
            "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes", "FLOW_KINDS", "VIDEO_CLIPS",
-           "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes"]
+           "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes",
+           "ALPHABET", "TextImages", "text_lines", "polygon_coverage", "word_polygon"]
 
 
 def __getattr__(name):

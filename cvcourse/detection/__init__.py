@@ -3,7 +3,8 @@
 The operations are NumPy from first principles, each equal to the library practitioners use
 (``torchvision.ops`` for boxes, NMS and RoI pooling; torchvision's ``BoxCoder``, ``Matcher``
 and ``DefaultBoxGenerator`` for anchors; ``pycocotools`` for mAP). The networks are PyTorch
-and run on whatever :func:`cvcourse.device` picks.
+and run on whatever :func:`cvcourse.device` picks. CRAFT's text detection (chapter 23) is in
+:mod:`.craft`, loaded on first use because it needs PyTorch.
 """
 
 from .anchors import (BACKGROUND, IGNORE, anchor_grid, decode_boxes, default_boxes, encode_boxes,
@@ -14,6 +15,11 @@ from .metrics import (COCO_IOU_THRESHOLDS, average_precision, match_detections, 
 from .proposals import selective_search
 from .roi import roi_align, roi_pool
 
+# CRAFT (chapter 23), from cvcourse.detection.craft; loaded on first use (it needs PyTorch).
+_FROM_CRAFT = ("GAUSSIAN_SIGMA", "perspective_matrix", "quad_gaussian", "region_map", "affinity_boxes",
+               "affinity_map", "convex_hull", "min_area_rect", "craft_decode", "text_f1", "CRAFTNet",
+               "craft_targets", "train_craft", "predict_maps", "detect_words")
+
 __all__ = [
     "BOX_FORMATS", "as_boxes", "box_convert", "box_area", "box_iou", "nms", "batched_nms", "mask_to_box",
     "roi_pool", "roi_align",
@@ -21,4 +27,14 @@ __all__ = [
     "selective_search",
     "COCO_IOU_THRESHOLDS", "match_detections", "precision_recall_curve", "average_precision",
     "mean_average_precision",
+    *_FROM_CRAFT,
 ]
+
+
+def __getattr__(name):
+    """Load CRAFT only when asked for, so the NumPy chapters need not wait for PyTorch."""
+    if name in _FROM_CRAFT:
+        from . import craft
+
+        return getattr(craft, name)
+    raise AttributeError(f"module 'cvcourse.detection' has no attribute {name!r}")
