@@ -230,6 +230,8 @@ SAMPLES_FOR = {
     "cvcourse.detection.craft.affinity_map": {"char_boxes": lambda: np.array([[[0.0, 0], [4, 0], [4, 4], [0, 4]]]),
                                               "word_ids": lambda: np.array([0])},
     "cvcourse.detection.craft.affinity_boxes": {"word_ids": lambda: np.array([0])},
+    "cvcourse.detection.craft.split_word": {"length": 2},
+    "cvcourse.detection.craft.length_confidence": {"found": 1},
     "cvcourse.detection.craft.craft_decode": {"affinity": lambda: np.zeros((6, 6))},
     "cvcourse.detection.craft.text_f1": {"ground_truth": lambda: [[]], "shape": (8, 8)},
     "cvcourse.detection.craft.train_craft": {"images": lambda: np.zeros((1, 8, 8)),

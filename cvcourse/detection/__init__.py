@@ -17,7 +17,7 @@ from .roi import roi_align, roi_pool
 
 # CRAFT (chapter 23), from cvcourse.detection.craft; loaded on first use (it needs PyTorch).
 _FROM_CRAFT = ("GAUSSIAN_SIGMA", "perspective_matrix", "quad_gaussian", "region_map", "affinity_boxes",
-               "affinity_map", "convex_hull", "min_area_rect", "craft_decode", "text_f1", "CRAFTNet",
+               "affinity_map", "split_word", "length_confidence", "convex_hull", "min_area_rect", "craft_decode", "text_f1", "CRAFTNet",
                "craft_targets", "train_craft", "predict_maps", "detect_words")
 
 __all__ = [

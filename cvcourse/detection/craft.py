@@ -30,7 +30,7 @@ from ..models._common import ConvNormActivation, check_batch, check_counts
 from ..models.segmentation import UNet
 
 __all__ = ["GAUSSIAN_SIGMA", "perspective_matrix", "quad_gaussian", "region_map", "affinity_boxes", "affinity_map",
-           "convex_hull", "min_area_rect", "craft_decode", "text_f1", "CRAFTNet", "craft_targets", "train_craft",
+           "split_word", "length_confidence", "convex_hull", "min_area_rect", "craft_decode", "text_f1", "CRAFTNet", "craft_targets", "train_craft",
            "predict_maps", "detect_words"]
 
 #: Standard deviation of the Gaussian on the unit square that is warped into each box: the
@@ -218,6 +218,71 @@ def affinity_map(shape, char_boxes, word_ids, sigma: float = GAUSSIAN_SIGMA) -> 
     return region_map(shape, affinity_boxes(char_boxes, word_ids), sigma)
 
 
+def split_word(word_box, length: int) -> np.ndarray:
+    """Cut a word's box into ``length`` equal character boxes: CRAFT's fallback pseudo-labels.
+
+    Real datasets give word boxes, not character boxes. When the interim model's
+    character split of a word cannot be trusted (:func:`length_confidence` below 0.5), Baek
+    et al. divide the word box evenly by the number of characters in its transcription.
+    The top and bottom edges are cut at equal steps, so the pieces follow a slanted or
+    perspective box.
+
+    Parameters
+    ----------
+    word_box : array_like, shape (4, 2)
+        Corners top-left, top-right, bottom-right, bottom-left.
+    length : int
+        Characters in the word.
+
+    Returns
+    -------
+    numpy.ndarray, shape (length, 4, 2)
+
+    Examples
+    --------
+    >>> split_word([[0, 0], [9, 0], [9, 4], [0, 4]], 3)[:, :, 0]
+    array([[0., 3., 3., 0.],
+           [3., 6., 6., 3.],
+           [6., 9., 9., 6.]])
+    """
+    box = _points(word_box, "word_box", 4)
+    length = check_number(length, "length", low=1, integer=True)
+    steps = np.linspace(0.0, 1.0, length + 1)[:, None]
+    top = box[0] + steps * (box[1] - box[0])
+    bottom = box[3] + steps * (box[2] - box[3])
+    return np.stack([top[:-1], top[1:], bottom[1:], bottom[:-1]], axis=1)
+
+
+def length_confidence(word_length, found):
+    """CRAFT's confidence in a word's pseudo-labels: how well the characters found match the transcription.
+
+    ``s = (l - min(l, |l - l_c|)) / l`` for a word of ``l`` characters of which the interim
+    model found ``l_c`` (Baek et al. 2019, equation 2): 1 when the counts agree, falling to 0
+    as they part. Below 0.5 the found split is replaced by :func:`split_word` with
+    confidence 0.5; the loss of every pixel of the word is weighted by the confidence.
+
+    Parameters
+    ----------
+    word_length, found : int or array_like of int
+        Characters in the transcription (at least 1) and characters found (at least 0).
+
+    Returns
+    -------
+    float or numpy.ndarray
+
+    Examples
+    --------
+    >>> length_confidence(5, [5, 4, 7, 0, 12])
+    array([1. , 0.8, 0.6, 0. , 0. ])
+    """
+    length, count = as_array(word_length, "word_length"), as_array(found, "found")
+    for name, values, low in (("word_length", length, 1), ("found", count, 0)):
+        if values.dtype.kind not in "iu" or np.any(values < low):
+            raise ValueError(f"{name} must hold integers of at least {low}; got {_describe(values)}.")
+    confidence = (length - np.minimum(length, np.abs(length - count))) / length
+    return float(confidence) if confidence.ndim == 0 else confidence
+
+
 def convex_hull(points) -> np.ndarray:
     """The convex hull of points, counter-clockwise in a y-up frame, by Andrew's monotone chain.
 
@@ -350,10 +415,10 @@ def craft_decode(region, affinity, text_threshold: float = 0.7, link_threshold: 
     >>> boxes = [[[2, 2], [8, 2], [8, 8], [2, 8]], [[8, 2], [14, 2], [14, 8], [8, 8]]]
     >>> words, scores = craft_decode(region_map((12, 20), boxes), affinity_map((12, 20), boxes, [0, 0]))
     >>> words.round(1), scores
-    (array([[[ 2.,  2.],
-            [14.,  2.],
-            [14.,  8.],
-            [ 2.,  8.]]]), array([1.]))
+    (array([[[ 1.7,  1.7],
+            [14.3,  1.7],
+            [14.3,  8.3],
+            [ 1.7,  8.3]]]), array([1.]))
     """
     region = _score_map(region, "region")
     affinity = _score_map(affinity, "affinity", region.shape)
