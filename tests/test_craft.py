@@ -90,6 +90,24 @@ def test_affinity_boxes_join_triangle_centres_of_neighbours_in_one_word():
 
 
 @pytest.mark.parametrize("seed", range(5))
+def test_affinity_boxes_of_perspective_boxes_use_the_diagonals_crossing(seed):
+    """The upper and lower triangles of a general quadrilateral meet where its diagonals cross."""
+    rng = np.random.default_rng(seed)
+    first = random_quad(rng)
+    second = first + [first[1, 0] - first[0, 0], first[1, 1] - first[0, 1]] + rng.uniform(-1, 1, (4, 2))
+    got = C.affinity_boxes(np.array([first, second]), [0, 0])[0]
+    for box, top, bottom in ((first, got[0], got[3]), (second, got[1], got[2])):
+        apex = 3 * top - box[0] - box[1]  # the triangles' common corner, from the upper centroid
+        assert np.allclose(3 * bottom - box[2] - box[3], apex)
+        for start, end in ((box[0], box[2]), (box[1], box[3])):  # on both diagonals
+            (ax, ay), (bx, by) = end - start, apex - start
+            assert abs(ax * by - ay * bx) <= 1e-9 * np.dot(end - start, end - start)
+    parallelogram = np.array([[0, 0], [4, 0], [6, 5], [2, 5]], float)
+    assert np.allclose(C.affinity_boxes(np.array([parallelogram, parallelogram + [4, 0]]), [0, 0])[0, 0],
+                       (parallelogram[0] + parallelogram[1] + parallelogram.mean(0)) / 3)
+
+
+@pytest.mark.parametrize("seed", range(5))
 def test_affinity_boxes_follow_rotation(seed):
     """Rotating the characters rotates their affinity boxes: the construction has no preferred direction."""
     rng = np.random.default_rng(seed)
@@ -174,12 +192,12 @@ def test_craft_decode_recovers_hand_made_words():
 
 @pytest.mark.parametrize("seed", range(4))
 def test_craft_decode_components_equal_skimage_labels(seed):
-    """The words are the 8-connected components of the thresholded maps (skimage.measure.label)."""
+    """The words are the 4-connected components of the thresholded maps (skimage.measure.label), as in the authors' code."""
     data = T.text_lines(3, seed=seed)
     shape = data.images.shape[1:]
     for boxes, ids in zip(data.char_boxes, data.word_ids):
         region, affinity = C.region_map(shape, boxes), C.affinity_map(shape, boxes, ids)
-        components = label((region > 0.4) | (affinity > 0.4), connectivity=2)
+        components = label((region > 0.4) | (affinity > 0.4), connectivity=1)
         peaks = ndi.maximum(region, components, np.arange(1, components.max() + 1))
         sizes = np.bincount(components.ravel())[1:]
         words, _ = C.craft_decode(region, affinity)

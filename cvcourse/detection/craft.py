@@ -169,12 +169,32 @@ def _word_ids(word_ids, count: int) -> np.ndarray:
     return ids
 
 
+def _diagonal_crossings(boxes: np.ndarray) -> np.ndarray:
+    """Where the diagonals of each box (k, 4, 2) cross; the mean of the corners for a flat box.
+
+    For a parallelogram the two agree; for a box under perspective they do not, and the
+    triangles that the diagonals cut meet at the crossing.
+    """
+    top_left, top_right, bottom_right, bottom_left = boxes.transpose(1, 0, 2)
+    first, second = bottom_right - top_left, bottom_left - top_right
+
+    def cross(a, b):
+        return a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]
+
+    denominator = cross(first, second)
+    flat = np.abs(denominator) <= 1e-12 * np.linalg.norm(first, axis=1) * np.linalg.norm(second, axis=1)
+    along = cross(top_right - top_left, second) / np.where(flat, 1.0, denominator)
+    return np.where(flat[:, None], boxes.mean(axis=1), top_left + along[:, None] * first)
+
+
 def affinity_boxes(char_boxes, word_ids) -> np.ndarray:
     """The affinity box between each pair of neighbouring characters of one word.
 
     Each character box is cut by its diagonals into four triangles; the affinity box joins
     the centroids of the upper and lower triangles of one character to those of the next
-    (Baek et al. 2019, figure 3). Characters are neighbours when they follow each other in
+    (Baek et al. 2019, figure 3). (Reimplementations often put the triangles' common corner
+    at the mean of the box's corners instead of where the diagonals cross; the two agree for
+    parallelograms, such as the course's character boxes.) Characters are neighbours when they follow each other in
     ``char_boxes`` and share a word id.
 
     Parameters
@@ -198,7 +218,7 @@ def affinity_boxes(char_boxes, word_ids) -> np.ndarray:
     """
     boxes = _quads(char_boxes, "char_boxes")
     ids = _word_ids(word_ids, len(boxes))
-    centres = boxes.mean(axis=1)
+    centres = _diagonal_crossings(boxes)
     upper = (boxes[:, 0] + boxes[:, 1] + centres) / 3  # centroid of the triangle (top-left, top-right, centre)
     lower = (boxes[:, 2] + boxes[:, 3] + centres) / 3  # centroid of (bottom-right, bottom-left, centre)
     pairs = np.flatnonzero(ids[1:] == ids[:-1]) if len(ids) else np.zeros(0, dtype=int)
@@ -207,6 +227,19 @@ def affinity_boxes(char_boxes, word_ids) -> np.ndarray:
 
 def affinity_map(shape, char_boxes, word_ids, sigma: float = GAUSSIAN_SIGMA) -> np.ndarray:
     """CRAFT's affinity score: the warped Gaussian of every affinity box (:func:`affinity_boxes`).
+
+    Parameters
+    ----------
+    shape : tuple (H, W)
+    char_boxes : array_like, shape (k, 4, 2)
+        Character boxes in reading order (corners top-left, top-right, bottom-right, bottom-left).
+    word_ids : array_like of int, shape (k,)
+        The word each character belongs to.
+    sigma : float
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (H, W), values in [0, 1]
 
     Examples
     --------
@@ -257,7 +290,7 @@ def length_confidence(word_length, found):
     """CRAFT's confidence in a word's pseudo-labels: how well the characters found match the transcription.
 
     ``s = (l - min(l, |l - l_c|)) / l`` for a word of ``l`` characters of which the interim
-    model found ``l_c`` (Baek et al. 2019, equation 2): 1 when the counts agree, falling to 0
+    model found ``l_c`` (Baek et al. 2019, equation 1): 1 when the counts agree, falling to 0
     as they part. Below 0.5 the found split is replaced by :func:`split_word` with
     confidence 0.5; the loss of every pixel of the word is weighted by the confidence.
 
@@ -380,13 +413,15 @@ def _score_map(value, name: str, shape=None) -> np.ndarray:
 
 
 def craft_decode(region, affinity, text_threshold: float = 0.7, link_threshold: float = 0.4,
-                 low_text: float = 0.4, min_area: int = 10, sigma: float = GAUSSIAN_SIGMA) -> np.ndarray:
+                 low_text: float = 0.4, min_area: int = 10,
+                 sigma: float = GAUSSIAN_SIGMA) -> tuple[np.ndarray, np.ndarray]:
     """Word boxes from CRAFT's region and affinity maps.
 
     1. Mark the pixels whose region score exceeds ``low_text`` or whose affinity score
        exceeds ``link_threshold``: characters and the links between the characters of a word.
-    2. Join them into 8-connected components; each is one word. Drop components smaller than
-       ``min_area`` pixels or whose region score never reaches ``text_threshold``.
+    2. Join them into 4-connected components (as the authors' code does); each is one word.
+       Drop components smaller than ``min_area`` pixels or whose region score never reaches
+       ``text_threshold``.
     3. Fit each component's pixels the minimum-area rectangle, and grow it back to the
        characters' full boxes: thresholding the Gaussian at ``low_text`` keeps only the middle
        ``2 r`` of each side of the unit square, ``r = sigma sqrt(-2 ln low_text)``, so every
@@ -396,10 +431,11 @@ def craft_decode(region, affinity, text_threshold: float = 0.7, link_threshold: 
     Parameters
     ----------
     region, affinity : array_like, shape (H, W)
-        Scores in [0, 1].
+        Scores in [0, 1], of the same shape.
     text_threshold, link_threshold, low_text : float
         The thresholds of Baek et al.'s code, with its default values.
     min_area : int
+        Smallest component kept, in pixels (10 in the authors' code).
     sigma : float
         The Gaussian the maps were trained on (:data:`GAUSSIAN_SIGMA`).
 
@@ -427,7 +463,7 @@ def craft_decode(region, affinity, text_threshold: float = 0.7, link_threshold: 
     low_text = check_number(low_text, "low_text", low=0, high=1, low_inclusive=False, high_inclusive=False)
     min_area = check_number(min_area, "min_area", low=1, integer=True)
     sigma = check_number(sigma, "sigma", low=0, low_inclusive=False, finite=True)
-    labels, count = ndi.label((region > low_text) | (affinity > link_threshold), structure=np.ones((3, 3)))
+    labels, _ = ndi.label((region > low_text) | (affinity > link_threshold))  # 4-connected
     kept = min(0.5, sigma * np.sqrt(-2 * np.log(low_text)))  # half the kept part of a side of the unit square
     boxes, scores = [], []
     for index, found in enumerate(ndi.find_objects(labels), start=1):
@@ -466,8 +502,10 @@ def text_f1(detections, ground_truth, shape, iou_threshold: float = 0.5) -> tupl
     """Precision, recall and F1 of detected words, matched one-to-one at an IoU threshold.
 
     The IoU of two polygons is measured on the pixel grid (:func:`polygon_coverage` at the
-    pixel centres). Pairs are matched greedily from the highest IoU down, as the ICDAR
-    evaluation does; a detection is correct when it is matched at ``iou_threshold`` or more.
+    pixel centres). Each detection may match one word and each word one detection, as in the
+    ICDAR 2015 protocol (Karatzas et al. 2015); pairs are matched greedily from the highest
+    IoU down (the ICDAR script takes them in list order, and asks for an IoU above 0.5), and a
+    detection is correct when it is matched at ``iou_threshold`` or more.
 
     Parameters
     ----------
@@ -599,6 +637,21 @@ def train_craft(model: CRAFTNet, images, targets, steps: int, batch_size: int = 
     drawn at random, each image flipped left-right and upside-down at random (text stays
     text to a detector). CRAFT's authors also mine hard background pixels, three for each
     text pixel; this small, clean data does not need it.
+
+    Parameters
+    ----------
+    model : CRAFTNet
+    images : array_like, shape (N, H, W)
+        Grayscale images in [0, 1].
+    targets : array_like, shape (N, 2, H / 2, W / 2)
+        Region and affinity targets from :func:`craft_targets`.
+    steps, batch_size : int
+    lr : float
+        The peak learning rate of the one-cycle schedule.
+    seed : int
+        Seeds the batches and flips.
+    device : str or torch.device, optional
+        Defaults to :func:`cvcourse.device`.
 
     Returns
     -------
