@@ -275,7 +275,8 @@ def text_lines(count: int, size=(64, 128), max_lines: int = 2, max_angle: float 
     upper case or digits) in DejaVu Sans, 12-17 pixels to the em, turned by up to
     ``max_angle`` degrees; a fraction ``curved_fraction`` of the lines bend into a circular arc
     that turns by 40-80 degrees along the line. Lines never touch one another. The background
-    is a grey ramp with noise; the text is darker or lighter than it by at least 0.35.
+    is a grey ramp with noise; the text is darker or lighter than the ramp's mean by 0.35-0.7
+    (by at least 0.3 where the range [0, 1] clips it).
 
     Parameters
     ----------
@@ -285,7 +286,8 @@ def text_lines(count: int, size=(64, 128), max_lines: int = 2, max_angle: float 
     max_lines : int
         Lines per image are drawn from 1 to ``max_lines`` (fewer when they do not fit).
     max_angle : float
-        Largest rotation of a line's start, in degrees.
+        Largest rotation of a line, in degrees (for a curved line, of the chord between its
+        ends: the arc turns symmetrically about it).
     curved_fraction : float
         Probability that a line is bent into an arc.
     seed : int
