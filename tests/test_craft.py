@@ -283,6 +283,8 @@ def test_craftnet_predicts_two_maps_at_half_resolution():
     torch.manual_seed(0)
     model = C.CRAFTNet(1, depth=2, width=4)
     assert model(torch.zeros(2, 1, 16, 32)).shape == (2, 2, 8, 8 * 2)
+    with pytest.raises(ValueError, match="multiples of 8"):
+        model(torch.zeros(1, 1, 12, 32))
     data = T.text_lines(4, seed=0)
     targets = C.craft_targets(data)
     assert targets.shape == (4, 2, 32, 64)

@@ -580,12 +580,15 @@ class CRAFTNet(torch.nn.Module):
         super().__init__()
         (in_channels,) = check_counts(in_channels=in_channels)
         depth, width = check_counts(depth=depth, width=width)
-        self.in_channels = in_channels
+        self.in_channels, self.multiple = in_channels, 2 ** (depth + 1)
         self.stem = ConvNormActivation(in_channels, width, 3, stride=2)
         self.unet = UNet(width, 2, depth, width)
 
     def forward(self, x):
         check_batch(x, self.in_channels, "CRAFTNet")
+        if x.shape[-2] % self.multiple or x.shape[-1] % self.multiple:
+            raise ValueError(f"CRAFTNet needs images whose height and width are multiples of {self.multiple} "
+                             f"(the stem halves them, then the U-Net); got {tuple(x.shape[-2:])}. Pad or crop the images.")
         return self.unet(self.stem(x))
 
 
@@ -695,7 +698,20 @@ def train_craft(model: CRAFTNet, images, targets, steps: int, batch_size: int = 
 
 @torch.no_grad()
 def predict_maps(model: CRAFTNet, images, device=None) -> np.ndarray:
-    """The region and affinity scores a model predicts for grayscale images (N, H, W): (N, 2, H/2, W/2)."""
+    """The region and affinity scores a model predicts for grayscale images.
+
+    Parameters
+    ----------
+    model : CRAFTNet
+    images : array_like, shape (N, H, W)
+    device : str or torch.device, optional
+        Defaults to :func:`cvcourse.device`.
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (N, 2, H / 2, W / 2)
+        Region and affinity scores in [0, 1].
+    """
     if not isinstance(model, CRAFTNet):
         raise TypeError(f"model must be a CRAFTNet; got {_describe(model)}.")
     from .. import device as default_device
