@@ -241,6 +241,23 @@ SAMPLES_FOR = {
     "cvcourse.detection.centernet.centernet_loss": {"targets": lambda: {}},
     "cvcourse.detection.centernet.CenterNetDataset": {
         "boxes": lambda: [np.array([[1.0, 1.0, 9.0, 9.0]])], "labels": lambda: [np.array([0])]},
+    # chapter 23, CRAFT: character boxes (k, 4, 2) with their word ids; score maps; synthetic text
+    "cvcourse.data.text.TextImages": {"char_boxes": lambda: [np.zeros((0, 4, 2))], "word_ids": lambda: [np.zeros(0, int)],
+                                      "words": lambda: [[]], "curved": lambda: np.zeros(1, bool)},
+    "cvcourse.detection.craft.perspective_matrix": {"dst": lambda: np.array([[0.0, 0], [1, 0], [1, 1], [0, 1]])},
+    "cvcourse.detection.craft.quad_gaussian": {"quad": lambda: np.array([[0.0, 0], [4, 0], [4, 4], [0, 4]])},
+    "cvcourse.detection.craft.region_map": {"char_boxes": lambda: np.array([[[0.0, 0], [4, 0], [4, 4], [0, 4]]])},
+    "cvcourse.detection.craft.affinity_map": {"char_boxes": lambda: np.array([[[0.0, 0], [4, 0], [4, 4], [0, 4]]]),
+                                              "word_ids": lambda: np.array([0])},
+    "cvcourse.detection.craft.affinity_boxes": {"word_ids": lambda: np.array([0])},
+    "cvcourse.detection.craft.split_word": {"length": 2},
+    "cvcourse.detection.craft.length_confidence": {"found": 1},
+    "cvcourse.detection.craft.craft_decode": {"affinity": lambda: np.zeros((6, 6))},
+    "cvcourse.detection.craft.text_f1": {"ground_truth": lambda: [[]], "shape": (8, 8)},
+    "cvcourse.detection.craft.train_craft": {"images": lambda: np.zeros((1, 8, 8)),
+                                             "targets": lambda: np.zeros((1, 2, 4, 4)), "steps": 1},
+    "cvcourse.detection.craft.polygon_coverage": {"polygons": lambda: []},
+    "cvcourse.data.text.polygon_coverage": {"polygons": lambda: []},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
     # chapter 22: a two-mode mixture over trajectories of three steps, for a batch of one agent

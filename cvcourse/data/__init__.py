@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from .segmentation import SEGMENTATION_CLASSES, instance_boxes, segmentation_scenes
+from .text import ALPHABET, TextImages, polygon_coverage, text_lines, word_polygon
 from .flow import FLOW_KINDS, VIDEO_CLIPS, flow_sequence, stereo_flow, video_frames
 from .volumes import VOLUME_CLASSES, synthetic_volumes
 from .agents import AGENT_BEHAVIOURS, AGENT_TIME_STEP, Agents, synthetic_agents
@@ -33,7 +34,8 @@ __all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *
            "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes", "FLOW_KINDS", "VIDEO_CLIPS",
            "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes",
            "AGENT_BEHAVIOURS", "AGENT_TIME_STEP", "Agents", "synthetic_agents",
-           "BABI_TASKS", "BabiExample", "babi_questions"]
+           "BABI_TASKS", "BabiExample", "babi_questions",
+           "ALPHABET", "TextImages", "text_lines", "polygon_coverage", "word_polygon"]
 
 
 def __getattr__(name):
