@@ -280,3 +280,27 @@ def test_model_dataset_and_loss_shapes():
 def test_docstring_examples():
     failures, attempted = doctest.testmod(C)
     assert attempted >= 8 and failures == 0
+
+
+def test_bad_input_that_would_give_a_wrong_answer_or_a_deep_error():
+    box = np.array([[4.0, 8.0, 20.0, 16.0]])
+    with pytest.raises(ValueError, match="labels"):  # a negative label would draw into the last class
+        D.centernet_targets(box, np.array([-1]), 3, 8, 4)
+    with pytest.raises(ValueError, match="released"):
+        D.gaussian_radius(3, 3, released="no")  # a non-empty string is truthy
+    with pytest.raises(ValueError, match="target"):
+        D.focal_loss(torch.zeros(1, 1, 2, 2), torch.full((1, 1, 2, 2), 2.0))
+    outputs = (torch.zeros(1, 3, 4, 4), torch.zeros(1, 2, 4, 4), torch.zeros(1, 2, 4, 4))
+    targets = {"heatmap": torch.zeros(1, 3, 4, 4), "size": torch.zeros(1, 2, 4, 4), "offset": torch.zeros(1, 2, 4, 4),
+               "mask": torch.zeros(1, 5, 5, dtype=torch.bool)}
+    with pytest.raises(ValueError, match="mask"):
+        D.centernet_loss(outputs, targets)
+    with pytest.raises(ValueError, match="mask"):
+        D.centernet_loss(outputs, {**targets, "mask": torch.zeros(1, 4, 4)})
+    none = ([np.zeros((0, 4))], [np.zeros(0, np.int64)])
+    with pytest.raises(ValueError, match="multiple of stride"):
+        D.CenterNetDataset(np.zeros((1, 18, 18, 3)), *none, 3)
+    with pytest.raises(ValueError, match="square"):
+        D.CenterNetDataset(np.zeros((1, 16, 20, 3)), *none, 3)
+    with pytest.raises(ValueError, match="one array per image"):
+        D.CenterNetDataset(np.zeros((2, 16, 16, 3)), *none, 3)

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._validate import _describe, as_array, check_finite, check_number
+from .._validate import _describe, as_array, check_choice, check_finite, check_number
 from .boxes import as_boxes
 from .networks import GridDataset, conv_block, images_to_tensor
 
@@ -69,6 +69,7 @@ def gaussian_radius(height, width, min_overlap: float = 0.7, released: bool = Fa
     height = check_number(height, "height", low=0, low_inclusive=False, finite=True)
     width = check_number(width, "width", low=0, low_inclusive=False, finite=True)
     overlap = check_number(min_overlap, "min_overlap", low=0, high=1, low_inclusive=False, high_inclusive=False)
+    check_choice(released, "released", (True, False))
     area, perimeter = height * width, height + width
     # (a, b, c) of a r^2 + b r + c = 0 for: shifted, shrunk, grown
     quadratics = [(1.0, -perimeter, area * (1 - overlap) / (1 + overlap)),
@@ -171,8 +172,8 @@ def centernet_targets(boxes, labels, num_classes: int, output_size: int, stride:
     boxes = as_boxes(boxes, "boxes")
     labels = as_array(labels, "labels")
     num_classes = check_number(num_classes, "num_classes", low=1, integer=True)
-    if labels.dtype.kind not in "iu" or labels.shape != (len(boxes),) or np.any(labels >= num_classes):
-        raise ValueError(f"labels must be {len(boxes)} integers in [0, {num_classes}); "
+    if labels.dtype.kind not in "iu" or labels.shape != (len(boxes),) or np.any((labels < 0) | (labels >= num_classes)):
+        raise ValueError(f"labels must hold one integer in [0, {num_classes}) per box ({len(boxes)}); "
                          f"got dtype {labels.dtype}, shape {labels.shape}.")
     output_size = check_number(output_size, "output_size", low=1, integer=True)
     stride = check_number(stride, "stride", low=0, low_inclusive=False, finite=True)
@@ -317,6 +318,9 @@ def focal_loss(logits, target, alpha: float = 2.0, beta: float = 4.0):
     if not isinstance(target, torch.Tensor) or target.shape != logits.shape:
         shown = tuple(target.shape) if isinstance(target, torch.Tensor) else _describe(target)
         raise ValueError(f"target must be a tensor of shape {tuple(logits.shape)}; got {shown}.")
+    if target.numel() and (target.min() < 0 or target.max() > 1):
+        raise ValueError(f"target must hold values in [0, 1]; got values from {target.min().item():g} "
+                         f"to {target.max().item():g}.")
     alpha = check_number(alpha, "alpha", low=0, finite=True)
     beta = check_number(beta, "beta", low=0, finite=True)
     probability = torch.sigmoid(logits)
@@ -346,6 +350,15 @@ def centernet_loss(outputs, targets, size_weight: float = 0.1, offset_weight: fl
     if missing:
         raise ValueError(f"targets must be a dict of batched centernet_targets; {sorted(missing)} are missing.")
     logits, size, offset = outputs
+    expected = {"heatmap": logits.shape, "size": size.shape, "offset": offset.shape,
+                "mask": (size.shape[0], *size.shape[2:])}
+    for name, shape in expected.items():
+        if not isinstance(targets[name], torch.Tensor) or targets[name].shape != shape:
+            shown = tuple(targets[name].shape) if isinstance(targets[name], torch.Tensor) else _describe(targets[name])
+            raise ValueError(f"targets['{name}'] must be a tensor of shape {tuple(shape)}, to match the outputs; "
+                             f"got {shown}.")
+    if targets["mask"].dtype != torch.bool:
+        raise ValueError(f"targets['mask'] must be a bool tensor; got {targets['mask'].dtype}.")
     mask = targets["mask"][:, None].expand_as(size)
     count = targets["mask"].sum().clamp(min=1)
     size_loss = F.l1_loss(size[mask], targets["size"][mask], reduction="sum") / count
@@ -412,6 +425,15 @@ class CenterNetDataset(GridDataset):
         # GridDataset.__init__ would build grid targets: set its attributes here instead
         self.images = images_to_tensor(images)
         self.size = self.images.shape[-1]
+        stride = check_number(stride, "stride", low=1, integer=True)
+        if self.images.shape[-2] != self.size:
+            raise ValueError(f"images must be square; got {self.images.shape[-2]} x {self.size} pixels.")
+        if not len(boxes) == len(labels) == len(self.images):
+            raise ValueError(f"boxes and labels must hold one array per image ({len(self.images)}); "
+                             f"got {len(boxes)} and {len(labels)}.")
+        if self.size % stride:
+            raise ValueError(f"images must be a multiple of stride ({stride}) pixels wide, so that the targets "
+                             f"match the model's output; got {self.size} pixels.")
         self.flip = flip
         cells = self.size // stride
         mirror = lambda b: np.stack([self.size - b[:, 2], b[:, 1], self.size - b[:, 0], b[:, 3]], axis=1)  # noqa: E731
