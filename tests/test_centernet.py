@@ -304,3 +304,21 @@ def test_bad_input_that_would_give_a_wrong_answer_or_a_deep_error():
         D.CenterNetDataset(np.zeros((1, 16, 20, 3)), *none, 3)
     with pytest.raises(ValueError, match="one array per image"):
         D.CenterNetDataset(np.zeros((2, 16, 16, 3)), *none, 3)
+
+
+def test_centernet_loss_is_the_papers_sum():
+    """L = L_k + 0.1 L_size + L_off, each regression term an L1 norm summed over the objects, divided by N."""
+    generator = torch.Generator().manual_seed(0)
+    boxes = [np.array([[4.0, 8.0, 20.0, 16.0], [0.0, 0.0, 9.0, 9.0]]), np.array([[10.0, 2.0, 30.0, 31.0]])]
+    labels = [np.array([2, 0]), np.array([1])]
+    per_image = [D.centernet_targets(b, l, 3, 8, 4) for b, l in zip(boxes, labels)]
+    targets = {key: torch.as_tensor(np.stack([t[key] for t in per_image])) for key in per_image[0]}
+    outputs = tuple(torch.randn(2, c, 8, 8, generator=generator) for c in (3, 2, 2))
+    size_sum = offset_sum = 0.0
+    for image, target in enumerate(per_image):
+        for row, column in zip(*np.nonzero(target["mask"])):
+            size_sum += np.abs(outputs[1][image, :, row, column].numpy() - target["size"][:, row, column]).sum()
+            offset_sum += np.abs(outputs[2][image, :, row, column].numpy() - target["offset"][:, row, column]).sum()
+    heat = released_focal_loss(torch.sigmoid(outputs[0]), targets["heatmap"]).item()
+    expected = heat + 0.1 * size_sum / 3 + offset_sum / 3
+    assert D.centernet_loss(outputs, targets).item() == pytest.approx(expected, rel=1e-5)

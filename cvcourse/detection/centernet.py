@@ -477,8 +477,9 @@ def centernet_detect(model: CenterNet, images, k: int = 20, score_threshold: flo
     results = []
     with torch.no_grad():
         for start in range(0, len(tensor), batch_size):
-            logits, size, offset = (out.cpu().numpy() for out in model(tensor[start:start + batch_size].to(device)))
-            heatmaps = 1 / (1 + np.exp(-logits.astype(np.float64)))
+            logits, size, offset = (out.cpu().double() for out in model(tensor[start:start + batch_size].to(device)))
+            heatmaps = torch.sigmoid(logits).numpy()  # on the CPU in float64, which MPS lacks
+            size, offset = size.numpy(), offset.numpy()
             results.extend(centernet_decode(h, s, o, k, model.stride, score_threshold)
                            for h, s, o in zip(heatmaps, size, offset))
     model.train(was_training)
