@@ -5,6 +5,8 @@ models/decode.py, CornerNet's losses) is the reference for the target heatmaps, 
 focal loss and the decoding; its few lines are rewritten here as small oracles.
 """
 
+import doctest
+
 import numpy as np
 import pytest
 import torch
@@ -273,3 +275,50 @@ def test_model_dataset_and_loss_shapes():
     detections = D.centernet_detect(model, images, k=5, score_threshold=0.0, device="cpu")
     assert len(detections) == 4 and all(len(d[0]) == 5 for d in detections)
     assert dataset.targets[1]["mask"].sum() == dataset.targets[0]["mask"].sum()  # mirrored targets, same objects
+
+
+def test_docstring_examples():
+    failures, attempted = doctest.testmod(C)
+    assert attempted >= 8 and failures == 0
+
+
+def test_bad_input_that_would_give_a_wrong_answer_or_a_deep_error():
+    box = np.array([[4.0, 8.0, 20.0, 16.0]])
+    with pytest.raises(ValueError, match="labels"):  # a negative label would draw into the last class
+        D.centernet_targets(box, np.array([-1]), 3, 8, 4)
+    with pytest.raises(ValueError, match="released"):
+        D.gaussian_radius(3, 3, released="no")  # a non-empty string is truthy
+    with pytest.raises(ValueError, match="target"):
+        D.focal_loss(torch.zeros(1, 1, 2, 2), torch.full((1, 1, 2, 2), 2.0))
+    outputs = (torch.zeros(1, 3, 4, 4), torch.zeros(1, 2, 4, 4), torch.zeros(1, 2, 4, 4))
+    targets = {"heatmap": torch.zeros(1, 3, 4, 4), "size": torch.zeros(1, 2, 4, 4), "offset": torch.zeros(1, 2, 4, 4),
+               "mask": torch.zeros(1, 5, 5, dtype=torch.bool)}
+    with pytest.raises(ValueError, match="mask"):
+        D.centernet_loss(outputs, targets)
+    with pytest.raises(ValueError, match="mask"):
+        D.centernet_loss(outputs, {**targets, "mask": torch.zeros(1, 4, 4)})
+    none = ([np.zeros((0, 4))], [np.zeros(0, np.int64)])
+    with pytest.raises(ValueError, match="multiple of stride"):
+        D.CenterNetDataset(np.zeros((1, 18, 18, 3)), *none, 3)
+    with pytest.raises(ValueError, match="square"):
+        D.CenterNetDataset(np.zeros((1, 16, 20, 3)), *none, 3)
+    with pytest.raises(ValueError, match="one array per image"):
+        D.CenterNetDataset(np.zeros((2, 16, 16, 3)), *none, 3)
+
+
+def test_centernet_loss_is_the_papers_sum():
+    """L = L_k + 0.1 L_size + L_off, each regression term an L1 norm summed over the objects, divided by N."""
+    generator = torch.Generator().manual_seed(0)
+    boxes = [np.array([[4.0, 8.0, 20.0, 16.0], [0.0, 0.0, 9.0, 9.0]]), np.array([[10.0, 2.0, 30.0, 31.0]])]
+    labels = [np.array([2, 0]), np.array([1])]
+    per_image = [D.centernet_targets(b, l, 3, 8, 4) for b, l in zip(boxes, labels)]
+    targets = {key: torch.as_tensor(np.stack([t[key] for t in per_image])) for key in per_image[0]}
+    outputs = tuple(torch.randn(2, c, 8, 8, generator=generator) for c in (3, 2, 2))
+    size_sum = offset_sum = 0.0
+    for image, target in enumerate(per_image):
+        for row, column in zip(*np.nonzero(target["mask"])):
+            size_sum += np.abs(outputs[1][image, :, row, column].numpy() - target["size"][:, row, column]).sum()
+            offset_sum += np.abs(outputs[2][image, :, row, column].numpy() - target["offset"][:, row, column]).sum()
+    heat = released_focal_loss(torch.sigmoid(outputs[0]), targets["heatmap"]).item()
+    expected = heat + 0.1 * size_sum / 3 + offset_sum / 3
+    assert D.centernet_loss(outputs, targets).item() == pytest.approx(expected, rel=1e-5)

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._validate import _describe, as_array, check_finite, check_number
+from .._validate import _describe, as_array, check_choice, check_finite, check_number
 from .boxes import as_boxes
 from .networks import GridDataset, conv_block, images_to_tensor
 
@@ -43,7 +43,8 @@ def gaussian_radius(height, width, min_overlap: float = 0.7, released: bool = Fa
     The code released with CornerNet, and copied unchanged into CenterNet, solves the three
     quadratics wrongly: it divides by 2 instead of ``2a`` and takes the larger root of the
     first two. By default this function returns the correct radius; ``released=True``
-    reproduces the released code's number (about three times larger at ``min_overlap=0.7``).
+    reproduces the released code's number (at ``min_overlap=0.7``, 3.35 times larger for a
+    square box and up to 4 times for a thin one).
 
     Parameters
     ----------
@@ -61,13 +62,14 @@ def gaussian_radius(height, width, min_overlap: float = 0.7, released: bool = Fa
     Examples
     --------
     >>> round(gaussian_radius(10, 10), 4)
-    0.8824
+    0.8167
     >>> round(gaussian_radius(10, 10, released=True), 4)
-    2.4703
+    2.7332
     """
     height = check_number(height, "height", low=0, low_inclusive=False, finite=True)
     width = check_number(width, "width", low=0, low_inclusive=False, finite=True)
     overlap = check_number(min_overlap, "min_overlap", low=0, high=1, low_inclusive=False, high_inclusive=False)
+    check_choice(released, "released", (True, False))
     area, perimeter = height * width, height + width
     # (a, b, c) of a r^2 + b r + c = 0 for: shifted, shrunk, grown
     quadratics = [(1.0, -perimeter, area * (1 - overlap) / (1 + overlap)),
@@ -94,8 +96,9 @@ def draw_gaussian(heatmap, centre, radius) -> np.ndarray:
     """A copy of ``heatmap`` with a Gaussian bump of peak 1 at ``centre`` (the maximum of the two).
 
     The bump covers the (2r + 1) x (2r + 1) cells around the centre, with standard deviation
-    ``(2r + 1) / 6`` (CenterNet's ``draw_umich_gaussian``): 1 at the centre, about
-    ``exp(-4.5)`` at the middle of each edge, 0 outside the square. Where objects overlap,
+    ``(2r + 1) / 6`` (CenterNet's ``draw_umich_gaussian``): 1 at the centre,
+    ``exp(-18 r^2 / (2r + 1)^2)`` at the middle of each edge (``exp(-2)``, about 0.14, for
+    ``r = 1``, falling towards ``exp(-4.5)``, about 0.011, as ``r`` grows), 0 outside the square. Where objects overlap,
     each cell keeps the larger value. The parts of the square outside the map are cut off.
 
     Parameters
@@ -114,9 +117,9 @@ def draw_gaussian(heatmap, centre, radius) -> np.ndarray:
     Examples
     --------
     >>> np.round(draw_gaussian(np.zeros((3, 4)), (1, 1), 1), 3)
-    array([[0.011, 0.105, 0.011, 0.   ],
-           [0.105, 1.   , 0.105, 0.   ],
-           [0.011, 0.105, 0.011, 0.   ]])
+    array([[0.018, 0.135, 0.018, 0.   ],
+           [0.135, 1.   , 0.135, 0.   ],
+           [0.018, 0.135, 0.018, 0.   ]])
     """
     array = as_array(heatmap, "heatmap")
     if array.ndim != 2 or array.size == 0:
@@ -144,6 +147,8 @@ def centernet_targets(boxes, labels, num_classes: int, output_size: int, stride:
     By default the radius is the released code's (``released=True``), as CenterNet trains:
     its wider bumps soften the penalty around each centre, and on the course's scenes the
     small CenterNet reaches a higher AP with them than with the corrected, narrower radius.
+    (CenterNet's code also rounds ``h`` and ``w`` up to whole cells before computing the
+    radius; this function uses the exact sizes.)
 
     Parameters
     ----------
@@ -167,8 +172,8 @@ def centernet_targets(boxes, labels, num_classes: int, output_size: int, stride:
     boxes = as_boxes(boxes, "boxes")
     labels = as_array(labels, "labels")
     num_classes = check_number(num_classes, "num_classes", low=1, integer=True)
-    if labels.dtype.kind not in "iu" or labels.shape != (len(boxes),) or np.any(labels >= num_classes):
-        raise ValueError(f"labels must be {len(boxes)} integers in [0, {num_classes}); "
+    if labels.dtype.kind not in "iu" or labels.shape != (len(boxes),) or np.any((labels < 0) | (labels >= num_classes)):
+        raise ValueError(f"labels must hold one integer in [0, {num_classes}) per box ({len(boxes)}); "
                          f"got dtype {labels.dtype}, shape {labels.shape}.")
     output_size = check_number(output_size, "output_size", low=1, integer=True)
     stride = check_number(stride, "stride", low=0, low_inclusive=False, finite=True)
@@ -206,9 +211,9 @@ def heatmap_peaks(heatmap) -> np.ndarray:
 
     Examples
     --------
-    >>> heatmap_peaks(np.array([[0.1, 0.5, 0.2], [0.3, 0.4, 0.9]])).astype(int)
-    array([[0, 1, 0],
-           [0, 0, 1]])
+    >>> heatmap_peaks(np.array([[0.1, 0.5, 0.2, 0.1], [0.3, 0.4, 0.1, 0.9]])).astype(int)
+    array([[0, 1, 0, 0],
+           [0, 0, 0, 1]])
     """
     array = as_array(heatmap, "heatmap")
     if array.ndim not in (2, 3) or array.size == 0:
@@ -313,6 +318,9 @@ def focal_loss(logits, target, alpha: float = 2.0, beta: float = 4.0):
     if not isinstance(target, torch.Tensor) or target.shape != logits.shape:
         shown = tuple(target.shape) if isinstance(target, torch.Tensor) else _describe(target)
         raise ValueError(f"target must be a tensor of shape {tuple(logits.shape)}; got {shown}.")
+    if target.numel() and (target.min() < 0 or target.max() > 1):
+        raise ValueError(f"target must hold values in [0, 1]; got values from {target.min().item():g} "
+                         f"to {target.max().item():g}.")
     alpha = check_number(alpha, "alpha", low=0, finite=True)
     beta = check_number(beta, "beta", low=0, finite=True)
     probability = torch.sigmoid(logits)
@@ -342,6 +350,15 @@ def centernet_loss(outputs, targets, size_weight: float = 0.1, offset_weight: fl
     if missing:
         raise ValueError(f"targets must be a dict of batched centernet_targets; {sorted(missing)} are missing.")
     logits, size, offset = outputs
+    expected = {"heatmap": logits.shape, "size": size.shape, "offset": offset.shape,
+                "mask": (size.shape[0], *size.shape[2:])}
+    for name, shape in expected.items():
+        if not isinstance(targets[name], torch.Tensor) or targets[name].shape != shape:
+            shown = tuple(targets[name].shape) if isinstance(targets[name], torch.Tensor) else _describe(targets[name])
+            raise ValueError(f"targets['{name}'] must be a tensor of shape {tuple(shape)}, to match the outputs; "
+                             f"got {shown}.")
+    if targets["mask"].dtype != torch.bool:
+        raise ValueError(f"targets['mask'] must be a bool tensor; got {targets['mask'].dtype}.")
     mask = targets["mask"][:, None].expand_as(size)
     count = targets["mask"].sum().clamp(min=1)
     size_loss = F.l1_loss(size[mask], targets["size"][mask], reduction="sum") / count
@@ -408,6 +425,15 @@ class CenterNetDataset(GridDataset):
         # GridDataset.__init__ would build grid targets: set its attributes here instead
         self.images = images_to_tensor(images)
         self.size = self.images.shape[-1]
+        stride = check_number(stride, "stride", low=1, integer=True)
+        if self.images.shape[-2] != self.size:
+            raise ValueError(f"images must be square; got {self.images.shape[-2]} x {self.size} pixels.")
+        if not len(boxes) == len(labels) == len(self.images):
+            raise ValueError(f"boxes and labels must hold one array per image ({len(self.images)}); "
+                             f"got {len(boxes)} and {len(labels)}.")
+        if self.size % stride:
+            raise ValueError(f"images must be a multiple of stride ({stride}) pixels wide, so that the targets "
+                             f"match the model's output; got {self.size} pixels.")
         self.flip = flip
         cells = self.size // stride
         mirror = lambda b: np.stack([self.size - b[:, 2], b[:, 1], self.size - b[:, 0], b[:, 3]], axis=1)  # noqa: E731
@@ -451,8 +477,9 @@ def centernet_detect(model: CenterNet, images, k: int = 20, score_threshold: flo
     results = []
     with torch.no_grad():
         for start in range(0, len(tensor), batch_size):
-            logits, size, offset = (out.cpu().numpy() for out in model(tensor[start:start + batch_size].to(device)))
-            heatmaps = 1 / (1 + np.exp(-logits.astype(np.float64)))
+            logits, size, offset = (out.cpu().double() for out in model(tensor[start:start + batch_size].to(device)))
+            heatmaps = torch.sigmoid(logits).numpy()  # on the CPU in float64, which MPS lacks
+            size, offset = size.numpy(), offset.numpy()
             results.extend(centernet_decode(h, s, o, k, model.stride, score_threshold)
                            for h, s, o in zip(heatmaps, size, offset))
     model.train(was_training)

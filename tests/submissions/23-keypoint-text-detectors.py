@@ -1,7 +1,8 @@
 """Round-trip submissions for chapter 23 (see tests/test_roundtrip.py)."""
 
 # A classic mistake: the Gaussian's standard deviation taken as the radius itself, not
-# (2r + 1) / 6, so the bump is far too flat (about 0.6 at the edge of its square, not 0.01).
+# (2r + 1) / 6, so the bump is far too flat (about 0.6 at the middle of an edge of its square,
+# where CenterNet's bump is 0.14 or less).
 WRONG = (
     "draw_bump",
     '''
