@@ -134,7 +134,10 @@ def box_area(boxes) -> np.ndarray:
     >>> box_area([[0, 0, 100, 100], [10, 15, 30, 35]])
     array([10000.,   400.])
     """
-    boxes = as_boxes(boxes)
+    return _area(as_boxes(boxes))
+
+
+def _area(boxes: np.ndarray) -> np.ndarray:
     return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
 
 
@@ -144,7 +147,7 @@ def _intersection_union(first: np.ndarray, second: np.ndarray):
     bottom_right = np.minimum(first[:, None, 2:], second[None, :, 2:])
     sides = np.clip(bottom_right - top_left, 0, None)
     intersection = sides[..., 0] * sides[..., 1]
-    union = box_area(first)[:, None] + box_area(second)[None, :] - intersection
+    union = _area(first)[:, None] + _area(second)[None, :] - intersection
     return intersection, union
 
 

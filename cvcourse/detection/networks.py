@@ -191,16 +191,35 @@ def grid_targets(boxes, labels, grid_size: int, stride: float, anchors):
         ``object`` bool (S, S, A), ``ignore`` bool (S, S, A), ``offsets`` float (S, S, A, 4),
         ``label`` int64 (S, S, A) (-1 where there is no object).
     """
-    from .anchors import anchor_grid
-    from .boxes import box_iou
+    boxes, labels = _boxes_and_labels(boxes, labels)
+    grid_size = check_number(grid_size, "grid_size", low=1, integer=True)
+    stride = check_number(stride, "stride", low=0, low_inclusive=False, finite=True)
+    sizes = _anchor_sizes(anchors)
+    return _grid_targets(boxes, labels, grid_size, stride, sizes, _all_anchors(grid_size, stride, sizes))
 
+
+def _boxes_and_labels(boxes, labels) -> tuple:
+    """One image's boxes (k, 4) and integer labels (k,), checked."""
     boxes = as_boxes(boxes, "boxes")
     labels = as_array(labels, "labels")
     if labels.dtype.kind not in "iu" or labels.shape != (len(boxes),):
         raise ValueError(f"labels must be {len(boxes)} integers; got dtype {labels.dtype}, shape {labels.shape}.")
-    grid_size = check_number(grid_size, "grid_size", low=1, integer=True)
-    stride = check_number(stride, "stride", low=0, low_inclusive=False, finite=True)
-    sizes = _anchor_sizes(anchors)
+    return boxes, labels
+
+
+def _all_anchors(grid_size: int, stride: float, sizes: np.ndarray) -> np.ndarray:
+    """Every anchor of the grid as xyxy boxes, (S * S * A, 4) in the order row, column, anchor."""
+    from .anchors import anchor_grid
+
+    return np.concatenate([anchor_grid(grid_size, stride, [float(w * h) ** 0.5], [float(h / w)])
+                           .reshape(grid_size, grid_size, 4) for w, h in sizes], axis=-1).reshape(-1, 4)
+
+
+def _grid_targets(boxes, labels, grid_size, stride, sizes, all_anchors) -> dict:
+    """:func:`grid_targets` for checked arguments and the grid's anchors, without checking again
+    (GridDataset calls it for thousands of scenes; box_iou's checks would cost more than the targets)."""
+    from .boxes import _intersection_union
+
     count = len(sizes)
     target = {"object": np.zeros((grid_size, grid_size, count), bool),
               "ignore": np.zeros((grid_size, grid_size, count), bool),
@@ -208,18 +227,19 @@ def grid_targets(boxes, labels, grid_size: int, stride: float, anchors):
               "label": np.full((grid_size, grid_size, count), -1, np.int64)}
     if len(boxes) == 0:
         return target
-    centred = np.concatenate([-sizes / 2, sizes / 2], axis=1)
-    all_anchors = np.concatenate([anchor_grid(grid_size, stride, [float(w * h) ** 0.5], [float(h / w)])
-                                  .reshape(grid_size, grid_size, 4) for w, h in sizes], axis=-1)
-    overlap = np.nan_to_num(box_iou(all_anchors.reshape(-1, 4), boxes)).max(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        overlap = np.nan_to_num(np.divide(*_intersection_union(all_anchors, boxes))).max(axis=1)
     target["ignore"] = overlap.reshape(grid_size, grid_size, count) > 0.5
     width, height = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
     cx, cy = boxes[:, 0] + width / 2, boxes[:, 1] + height / 2
-    shape_iou = np.nan_to_num(box_iou(np.stack([-width / 2, -height / 2, width / 2, height / 2], axis=1), centred))
+    centred = np.concatenate([-sizes / 2, sizes / 2], axis=1)
+    intersection, union = _intersection_union(np.stack([-width / 2, -height / 2, width / 2, height / 2], axis=1),
+                                              centred)
+    best_anchor = (intersection / union).argmax(axis=1)  # anchors have positive areas: no 0 / 0
     for k in range(len(boxes)):
         column = min(int(cx[k] // stride), grid_size - 1)
         row = min(int(cy[k] // stride), grid_size - 1)
-        a = int(np.argmax(shape_iou[k]))
+        a = int(best_anchor[k])
         target["object"][row, column, a] = True
         target["label"][row, column, a] = labels[k]
         target["offsets"][row, column, a] = [cx[k] / stride - column, cy[k] / stride - row,
@@ -427,9 +447,15 @@ class GridDataset(torch.utils.data.Dataset):
         self.images = images_to_tensor(images)
         self.size = self.images.shape[-1]
         grid = self.size // stride
-        targets = [grid_targets(b, l, grid, stride, anchors) for b, l in zip(boxes, labels)]
-        mirrored = [grid_targets(np.stack([self.size - b[:, 2], b[:, 1], self.size - b[:, 0], b[:, 3]], axis=1), l,
-                                 grid, stride, anchors) for b, l in zip(boxes, labels)] if flip else None
+        if len(boxes) != len(self.images) or len(labels) != len(self.images):
+            raise ValueError(f"boxes and labels must hold one entry per image ({len(self.images)}); "
+                             f"got {len(boxes)} and {len(labels)}.")
+        checked = [_boxes_and_labels(b, l) for b, l in zip(boxes, labels)]
+        sizes = _anchor_sizes(anchors)
+        all_anchors = _all_anchors(grid, stride, sizes)
+        targets = [_grid_targets(b, l, grid, stride, sizes, all_anchors) for b, l in checked]
+        mirrored = [_grid_targets(np.stack([self.size - b[:, 2], b[:, 1], self.size - b[:, 0], b[:, 3]], axis=1), l,
+                                  grid, stride, sizes, all_anchors) for b, l in checked] if flip else None
         self.flip = flip
         self.targets = [self._stack(targets)] + ([self._stack(mirrored)] if flip else [])
 
