@@ -292,9 +292,9 @@ def test_instance_boxes():
 
 
 def test_unet_reaches_the_chapters_mean_iou():
-    """The chapter's seeded run (same function, same settings) reaches mean IoU >= 0.85 on held-out scenes
-    (measured 0.894 with one thread, 0.919 with two: the bar leaves room for other thread counts)."""
+    """The chapter's seeded run (same function, same settings) reaches mean IoU >= 0.90 on held-out scenes
+    (measured 0.936 with one thread, 0.933 with two, with the cosine-decayed learning rate)."""
     model, _ = seg.train_unet_on_scenes(progress=False, device="cpu")
     images, semantic, _ = segmentation_scenes(200, seed=seg.TEST_SEED)
     score = metrics.mean_iou(semantic, models.predict_labels(model, images), len(SEGMENTATION_CLASSES))
-    assert score >= 0.85
+    assert score >= 0.90

@@ -380,13 +380,16 @@ TRAIN_SEED, TEST_SEED = 0, 1
 
 
 def train_unet_on_scenes(count: int = 1600, epochs: int = 5, batch_size: int = 16, lr: float = 3e-3,
-                         depth: int = 4, width: int = 8, device=None, progress: bool = True):
+                         depth: int = 4, width: int = 8, seed: int = 0, device=None, progress: bool = True):
     """Chapter 15's training run: a :class:`UNet` on :func:`~cvcourse.data.segmentation_scenes`.
 
-    Seeded (the scenes with :data:`TRAIN_SEED`, the weights and the shuffling with 0), so it
-    repeats exactly on one machine with one thread count; other CPUs or thread counts round
-    differently and give a slightly different model. Adam at ``lr``, pixel-wise cross-entropy, and
-    :func:`cvcourse.detection.networks.fit_model`'s loop.
+    Seeded (the scenes with :data:`TRAIN_SEED`, the weights and the shuffling with ``seed``), so
+    it repeats exactly on one machine with one thread count; other CPUs or thread counts round
+    differently and give a slightly different model. Adam with pixel-wise cross-entropy and
+    :func:`cvcourse.detection.networks.fit_model`'s loop; the learning rate starts at ``lr`` and
+    falls along a half cosine (Loshchilov and Hutter 2017), one step per epoch, so the last
+    epoch takes small steps that settle the weights instead of leaving them wherever the last
+    large step threw them.
 
     Returns
     -------
@@ -401,11 +404,14 @@ def train_unet_on_scenes(count: int = 1600, epochs: int = 5, batch_size: int = 1
     from ..detection.networks import fit_model, images_to_tensor
     from ..train import seed_everything
 
-    seed_everything(0)
+    epochs = check_number(epochs, "epochs", low=1, integer=True)
+    seed_everything(check_number(seed, "seed", low=0, integer=True))
     images, semantic, _ = segmentation_scenes(count, seed=TRAIN_SEED)
     loader = DataLoader(TensorDataset(images_to_tensor(images), torch.as_tensor(semantic)), batch_size=batch_size,
                         shuffle=True)
     model = UNet(3, int(semantic.max()) + 1, depth, width)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    losses = fit_model(model, loader, nn.CrossEntropyLoss(), epochs, optimizer, device=device, progress=progress)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
+    losses = fit_model(model, loader, nn.CrossEntropyLoss(), epochs, optimizer, device=device, scheduler=scheduler,
+                       progress=progress)
     return model.eval(), losses
