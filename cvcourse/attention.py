@@ -231,10 +231,12 @@ class SpatialTransformer(nn.Module):
 
     def theta(self, x):
         """The affine matrices the localisation network chooses, shape (N, 2, 3)."""
-        if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != self.in_channels:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"SpatialTransformer expects a batch of shape (N, {self.in_channels}, H, W); "
-                             f"got {shape}.")
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"SpatialTransformer expects a torch.Tensor of shape (N, {self.in_channels}, H, W); "
+                            f"got {_describe(x)}.")
+        if x.ndim != 4 or x.shape[1] != self.in_channels or min(x.shape[2:]) < 4:
+            raise ValueError(f"SpatialTransformer expects a batch of shape (N, {self.in_channels}, H, W) with H "
+                             f"and W at least 4 (its localisation network pools twice); got {tuple(x.shape)}.")
         return self.localisation(x).view(-1, 2, 3)
 
     def forward(self, x):
@@ -243,19 +245,17 @@ class SpatialTransformer(nn.Module):
         return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def digit_classifier(spatial_transformer=True, output_size=(28, 28)):
+def digit_classifier(spatial_transformer=True):
     """LeNet-5 (ReLU, max pooling) for digits on a larger canvas, with or without a transformer.
 
     With ``spatial_transformer=True`` a :class:`SpatialTransformer` resamples the canvas to
-    ``output_size`` where it chooses; without it the canvas is simply resized to
-    ``output_size`` (bilinear), which is the transformer frozen at the identity. The
-    classifier behind is the same in both.
+    the 28x28 that LeNet-5 reads (it pads to 32x32 itself), where it chooses; without it the
+    canvas is simply resized to 28x28 (bilinear), which is the transformer frozen at the
+    identity. The classifier behind is the same in both.
 
     Parameters
     ----------
     spatial_transformer : bool
-    output_size : tuple of 2 ints
-        What LeNet-5 sees; (28, 28) by default (it pads to 32x32 itself).
 
     Returns
     -------
@@ -272,8 +272,8 @@ def digit_classifier(spatial_transformer=True, output_size=(28, 28)):
 
     if not isinstance(spatial_transformer, bool):
         raise TypeError(f"spatial_transformer must be True or False; got {_describe(spatial_transformer)}.")
-    front = (SpatialTransformer(1, output_size) if spatial_transformer
-             else nn.Upsample(size=tuple(output_size), mode="bilinear", align_corners=False))
+    front = (SpatialTransformer(1, (28, 28)) if spatial_transformer
+             else nn.Upsample(size=(28, 28), mode="bilinear", align_corners=False))
     return nn.Sequential(front, LeNet5(activation="relu", pooling="max"))
 
 

@@ -107,6 +107,10 @@ def test_spatial_transformer_starts_at_the_identity_and_learns():
     assert transformer.localisation[-1].weight.grad.abs().sum() > 0   # gradients reach theta's layer
     with pytest.raises(ValueError, match=r"\(N, 2, H, W\)"):
         transformer(torch.rand(3, 1, 9, 11))
+    with pytest.raises(ValueError, match="at least 4"):
+        transformer(torch.rand(3, 2, 3, 11))
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        transformer(x.numpy())
 
 
 @pytest.mark.parametrize("spatial_transformer", [False, True])
