@@ -331,7 +331,8 @@ def grad_cam(model, target_layer, image, class_index):
     ----------
     model : torch.nn.Module
         A classifier returning scores of shape (1, classes). It is run in evaluation mode
-        (its mode is restored afterwards).
+        (its mode is restored afterwards), with gradients on even if its weights are frozen or
+        the call sits inside ``torch.no_grad()``; its weights' ``.grad`` are left alone.
     target_layer : torch.nn.Module
         A module inside ``model`` whose output is (1, C, h, w), usually the last convolutional
         block.
@@ -368,17 +369,18 @@ def grad_cam(model, target_layer, image, class_index):
     if image.ndim != 4 or len(image) != 1:
         raise ValueError(f"image must be one image of shape (1, C, H, W); got shape {tuple(image.shape)}.")
     class_index = check_number(class_index, "class_index", low=0, integer=True)
+    image = image.detach().requires_grad_(True)        # so gradients flow even if the weights are frozen
     captured = {}
 
     def keep(module, inputs, output):
         captured["activations"] = output
-        output.register_hook(lambda gradient: captured.__setitem__("gradients", gradient))
 
     handle = target_layer.register_forward_hook(keep)
     was_training = model.training
     model.eval()
     try:
-        scores = model(image)
+        with torch.enable_grad():                       # also inside a caller's torch.no_grad()
+            scores = model(image)
     finally:
         handle.remove()
         model.train(was_training)
@@ -388,12 +390,14 @@ def grad_cam(model, target_layer, image, class_index):
     if activations.ndim != 4:
         raise ValueError(f"target_layer's output must be feature maps (1, C, h, w); got shape "
                          f"{tuple(activations.shape)}.")
-    if scores.ndim != 2 or class_index >= scores.shape[1]:
+    if not isinstance(scores, torch.Tensor) or scores.ndim != 2 or len(scores) != 1:
+        raise ValueError(f"model must return scores of shape (1, classes); got {_describe(scores)}.")
+    if class_index >= scores.shape[1]:
         raise ValueError(f"class_index must lie in [0, {scores.shape[-1] - 1}] for model's {scores.shape[-1]} "
                          f"scores; got {class_index}.")
-    model.zero_grad()
-    scores[0, class_index].backward()
-    cam = grad_cam_map(activations.detach().cpu().numpy(), captured["gradients"].cpu().numpy())   # (1, h, w)
+    with torch.enable_grad():
+        gradients, = torch.autograd.grad(scores[0, class_index], activations)   # leaves the weights' .grad alone
+    cam = grad_cam_map(activations.detach().cpu().numpy(), gradients.cpu().numpy())   # (1, h, w)
     height, width = image.shape[2:]
     identity = affine_grid(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), (1, 1, height, width), align_corners=False)
     cam = grid_sample(cam[:, None], identity, "bilinear", "border", align_corners=False)[0, 0]

@@ -194,6 +194,17 @@ def test_grad_cam_peak_lies_on_the_object(corner):
     assert cam[top:top + 8, left:left + 8].mean() > 0.5 > cam[32 - top - 8:32 - top, 32 - left - 8:32 - left].mean()
 
 
+def test_grad_cam_works_with_frozen_weights_and_inside_no_grad():
+    model = _small_net()
+    image = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(2))
+    expected = attention.grad_cam(model, model[4], image, 3)
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    with torch.no_grad():
+        np.testing.assert_array_equal(attention.grad_cam(model, model[4], image, 3), expected)
+    assert all(parameter.grad is None for parameter in model.parameters())
+
+
 def test_grad_cam_leaves_the_model_as_it_was_and_checks_its_input():
     model = _small_net().train()
     image = torch.rand(1, 3, 16, 16)
