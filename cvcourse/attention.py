@@ -231,10 +231,12 @@ class SpatialTransformer(nn.Module):
 
     def theta(self, x):
         """The affine matrices the localisation network chooses, shape (N, 2, 3)."""
-        if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != self.in_channels:
-            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"SpatialTransformer expects a batch of shape (N, {self.in_channels}, H, W); "
-                             f"got {shape}.")
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"SpatialTransformer expects a torch.Tensor of shape (N, {self.in_channels}, H, W); "
+                            f"got {_describe(x)}.")
+        if x.ndim != 4 or x.shape[1] != self.in_channels or min(x.shape[2:]) < 4:
+            raise ValueError(f"SpatialTransformer expects a batch of shape (N, {self.in_channels}, H, W) with H "
+                             f"and W at least 4 (its localisation network pools twice); got {tuple(x.shape)}.")
         return self.localisation(x).view(-1, 2, 3)
 
     def forward(self, x):
@@ -243,19 +245,17 @@ class SpatialTransformer(nn.Module):
         return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def digit_classifier(spatial_transformer=True, output_size=(28, 28)):
+def digit_classifier(spatial_transformer=True):
     """LeNet-5 (ReLU, max pooling) for digits on a larger canvas, with or without a transformer.
 
     With ``spatial_transformer=True`` a :class:`SpatialTransformer` resamples the canvas to
-    ``output_size`` where it chooses; without it the canvas is simply resized to
-    ``output_size`` (bilinear), which is the transformer frozen at the identity. The
-    classifier behind is the same in both.
+    the 28x28 that LeNet-5 reads (it pads to 32x32 itself), where it chooses; without it the
+    canvas is simply resized to 28x28 (bilinear), which is the transformer frozen at the
+    identity. The classifier behind is the same in both.
 
     Parameters
     ----------
     spatial_transformer : bool
-    output_size : tuple of 2 ints
-        What LeNet-5 sees; (28, 28) by default (it pads to 32x32 itself).
 
     Returns
     -------
@@ -272,8 +272,8 @@ def digit_classifier(spatial_transformer=True, output_size=(28, 28)):
 
     if not isinstance(spatial_transformer, bool):
         raise TypeError(f"spatial_transformer must be True or False; got {_describe(spatial_transformer)}.")
-    front = (SpatialTransformer(1, output_size) if spatial_transformer
-             else nn.Upsample(size=tuple(output_size), mode="bilinear", align_corners=False))
+    front = (SpatialTransformer(1, (28, 28)) if spatial_transformer
+             else nn.Upsample(size=(28, 28), mode="bilinear", align_corners=False))
     return nn.Sequential(front, LeNet5(activation="relu", pooling="max"))
 
 
@@ -331,7 +331,8 @@ def grad_cam(model, target_layer, image, class_index):
     ----------
     model : torch.nn.Module
         A classifier returning scores of shape (1, classes). It is run in evaluation mode
-        (its mode is restored afterwards).
+        (its mode is restored afterwards), with gradients on even if its weights are frozen or
+        the call sits inside ``torch.no_grad()``; its weights' ``.grad`` are left alone.
     target_layer : torch.nn.Module
         A module inside ``model`` whose output is (1, C, h, w), usually the last convolutional
         block.
@@ -368,17 +369,18 @@ def grad_cam(model, target_layer, image, class_index):
     if image.ndim != 4 or len(image) != 1:
         raise ValueError(f"image must be one image of shape (1, C, H, W); got shape {tuple(image.shape)}.")
     class_index = check_number(class_index, "class_index", low=0, integer=True)
+    image = image.detach().requires_grad_(True)        # so gradients flow even if the weights are frozen
     captured = {}
 
     def keep(module, inputs, output):
         captured["activations"] = output
-        output.register_hook(lambda gradient: captured.__setitem__("gradients", gradient))
 
     handle = target_layer.register_forward_hook(keep)
     was_training = model.training
     model.eval()
     try:
-        scores = model(image)
+        with torch.enable_grad():                       # also inside a caller's torch.no_grad()
+            scores = model(image)
     finally:
         handle.remove()
         model.train(was_training)
@@ -388,12 +390,14 @@ def grad_cam(model, target_layer, image, class_index):
     if activations.ndim != 4:
         raise ValueError(f"target_layer's output must be feature maps (1, C, h, w); got shape "
                          f"{tuple(activations.shape)}.")
-    if scores.ndim != 2 or class_index >= scores.shape[1]:
+    if not isinstance(scores, torch.Tensor) or scores.ndim != 2 or len(scores) != 1:
+        raise ValueError(f"model must return scores of shape (1, classes); got {_describe(scores)}.")
+    if class_index >= scores.shape[1]:
         raise ValueError(f"class_index must lie in [0, {scores.shape[-1] - 1}] for model's {scores.shape[-1]} "
                          f"scores; got {class_index}.")
-    model.zero_grad()
-    scores[0, class_index].backward()
-    cam = grad_cam_map(activations.detach().cpu().numpy(), captured["gradients"].cpu().numpy())   # (1, h, w)
+    with torch.enable_grad():
+        gradients, = torch.autograd.grad(scores[0, class_index], activations)   # leaves the weights' .grad alone
+    cam = grad_cam_map(activations.detach().cpu().numpy(), gradients.cpu().numpy())   # (1, h, w)
     height, width = image.shape[2:]
     identity = affine_grid(np.array([[[1.0, 0, 0], [0, 1.0, 0]]]), (1, 1, height, width), align_corners=False)
     cam = grid_sample(cam[:, None], identity, "bilinear", "border", align_corners=False)[0, 0]

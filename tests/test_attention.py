@@ -107,6 +107,10 @@ def test_spatial_transformer_starts_at_the_identity_and_learns():
     assert transformer.localisation[-1].weight.grad.abs().sum() > 0   # gradients reach theta's layer
     with pytest.raises(ValueError, match=r"\(N, 2, H, W\)"):
         transformer(torch.rand(3, 1, 9, 11))
+    with pytest.raises(ValueError, match="at least 4"):
+        transformer(torch.rand(3, 2, 3, 11))
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        transformer(x.numpy())
 
 
 @pytest.mark.parametrize("spatial_transformer", [False, True])
@@ -188,6 +192,17 @@ def test_grad_cam_peak_lies_on_the_object(corner):
     row, column = np.unravel_index(np.argmax(cam), cam.shape)
     assert top <= row < top + 8 and left <= column < left + 8
     assert cam[top:top + 8, left:left + 8].mean() > 0.5 > cam[32 - top - 8:32 - top, 32 - left - 8:32 - left].mean()
+
+
+def test_grad_cam_works_with_frozen_weights_and_inside_no_grad():
+    model = _small_net()
+    image = torch.rand(1, 3, 16, 16, generator=torch.Generator().manual_seed(2))
+    expected = attention.grad_cam(model, model[4], image, 3)
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    with torch.no_grad():
+        np.testing.assert_array_equal(attention.grad_cam(model, model[4], image, 3), expected)
+    assert all(parameter.grad is None for parameter in model.parameters())
 
 
 def test_grad_cam_leaves_the_model_as_it_was_and_checks_its_input():
