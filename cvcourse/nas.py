@@ -475,7 +475,7 @@ def _device(device):
 
 
 def train_supernet(model, inputs, targets, space, steps: int, loss_fn=None, batch_size: int = 64,
-                   learning_rate: float = 3e-3, seed: int = 0, device=None) -> list:
+                   learning_rate: float = 3e-3, seed: int = 0, device=None, architecture=None) -> list:
     """Single-path one-shot training (Guo et al. 2020): one uniformly random path per step.
 
     Each step draws an architecture from ``space`` and updates, with Adam, only the weights
@@ -499,6 +499,8 @@ def train_supernet(model, inputs, targets, space, steps: int, loss_fn=None, batc
     seed : int
         Seeds the paths and the batches.
     device : torch.device or str, optional
+    architecture : tuple of int, optional
+        Train this path only: stand-alone training of one architecture, for comparison.
 
     Returns
     -------
@@ -513,6 +515,7 @@ def train_supernet(model, inputs, targets, space, steps: int, loss_fn=None, batc
     batch_size = check_number(batch_size, "batch_size", low=1, integer=True)
     learning_rate = check_number(learning_rate, "learning_rate", low=0, low_inclusive=False, finite=True)
     loss_fn = F.cross_entropy if loss_fn is None else loss_fn
+    fixed = None if architecture is None else space.check(architecture)
     device = _device(device)
     rng = random_generator(seed)
     generator = torch.Generator().manual_seed(seed)
@@ -521,7 +524,7 @@ def train_supernet(model, inputs, targets, space, steps: int, loss_fn=None, batc
     losses = []
     for images, batch_targets in _batches(inputs, targets, batch_size, steps, generator):
         optimizer.zero_grad()
-        outputs = model(images.to(device), space.sample(rng))
+        outputs = model(images.to(device), space.sample(rng) if fixed is None else fixed)
         loss = loss_fn(outputs, {k: v.to(device) for k, v in batch_targets.items()}
                        if isinstance(batch_targets, dict) else batch_targets.to(device))
         loss.backward()
