@@ -17,7 +17,8 @@
   operation of each layer.
 - DetNAS (Chen et al. 2019) at toy scale: :class:`DetectionSupernet`, chapter 14's grid
   detector with a searchable backbone, trained one path per step on the detection loss, and
-  :func:`detection_objective`, which scores a backbone by mAP@0.5 with the shared weights.
+  :func:`detection_objective`, which scores a backbone by minus the detection loss on
+  validation scenes, with the shared weights.
 
 The networks are PyTorch and run on :func:`cvcourse.device` unless told otherwise; the
 searchers are NumPy and take their randomness from ``seed`` only.
@@ -264,7 +265,7 @@ def mutate(architecture, choices, rng) -> tuple:
     Examples
     --------
     >>> mutate((0, 0, 0), (3, 3, 3), np.random.default_rng(0))
-    (2, 0, 0)
+    (0, 0, 2)
     """
     values = as_array(architecture, "architecture")
     options = as_array(choices, "choices")
@@ -637,7 +638,8 @@ def darts_search(train_images, train_labels, val_images, val_labels, space, step
     ``weight_lr``), holding the architecture: the first-order approximation of DARTS's bilevel
     problem, min over alphas of the validation loss of the weights that minimise the
     training loss. Every ``record_every`` steps the history records the derived architecture
-    with the mixed network's accuracy on the validation batch.
+    with the mixed network's accuracy on that step's validation batch (measured before the
+    step's updates).
 
     Parameters
     ----------
@@ -662,6 +664,10 @@ def darts_search(train_images, train_labels, val_images, val_labels, space, step
     space = _space(space)
     steps = check_number(steps, "steps", low=1, integer=True)
     record_every = check_number(record_every, "record_every", low=1, integer=True)
+    channels = check_number(channels, "channels", low=1, integer=True)
+    batch_size = check_number(batch_size, "batch_size", low=1, integer=True)
+    weight_lr = check_number(weight_lr, "weight_lr", low=0, low_inclusive=False, finite=True)
+    alpha_lr = check_number(alpha_lr, "alpha_lr", low=0, low_inclusive=False, finite=True)
     device = _device(device)
     torch.manual_seed(seed)
     network = DartsNetwork(space, channels, train_images.shape[-1], train_images.shape[1]).to(device).train()

@@ -156,3 +156,45 @@ def test_bad_input_is_refused_clearly():
         nas.MixedOp(2)(torch.zeros(1, 2, 4, 4), torch.ones(2))
     with pytest.raises(ValueError, match="name"):
         nas.make_operation("conv7x7", 4)
+
+
+def test_reinforce_step_is_the_autograd_gradient_of_the_log_probability():
+    # Replay two steps with torch autograd as the oracle for d log p(architecture) / d logits.
+    space, learning_rate, decay = nas.SearchSpace(3, ("a", "b", "c")), 0.5, 0.8
+    history = nas.reinforce_search(cheap_objective, space, 2, learning_rate=learning_rate, baseline_decay=decay,
+                                   seed=5)
+    logits = torch.zeros(3, 3, dtype=torch.float64)
+    baseline = None
+    for architecture, reward in zip(history.architectures, history.scores):
+        baseline = reward if baseline is None else decay * baseline + (1 - decay) * reward
+        logits.requires_grad_(True)
+        log_p = torch.log_softmax(logits, dim=-1)[torch.arange(3), torch.tensor(architecture)].sum()
+        (gradient,) = torch.autograd.grad(log_p, logits)
+        logits = (logits + learning_rate * (reward - baseline) * gradient).detach()
+    assert np.allclose(history.policy, torch.softmax(logits, dim=-1).numpy())
+    assert not np.allclose(history.policy, 1 / 3)  # the second step moved the policy
+
+
+def test_single_path_training_updates_only_the_chosen_operations():
+    images, labels = _digits()
+    space = nas.SearchSpace(2, ("conv3x3", "conv5x5", "sepconv3x3"))
+    torch.manual_seed(0)
+    supernet = nas.ChainSupernet(space)
+    before = [[[p.clone() for p in op.parameters()] for op in layer] for layer in supernet.layers]
+    nas.train_supernet(supernet, images, labels, space, steps=2, batch_size=8, device="cpu", architecture=(1, 2))
+    for layer, (chosen, layer_before) in enumerate(zip((1, 2), before)):
+        for k, (operation, old) in enumerate(zip(supernet.layers[layer], layer_before)):
+            changed = any(not torch.equal(p, q) for p, q in zip(operation.parameters(), old))
+            assert changed == (k == chosen), (layer, k)
+
+
+def test_detection_objective_is_minus_the_grid_loss_of_the_path():
+    torch.manual_seed(0)
+    model = nas.DetectionSupernet()
+    images = np.random.default_rng(1).random((3, 48, 48, 3))
+    dataset = networks.GridDataset(images, [np.array([[4.0, 4, 20, 20]])] * 3, [np.array([2])] * 3,
+                                   model.anchors.numpy())
+    objective = nas.detection_objective(model, dataset.images, dataset.targets[0], device="cpu")
+    with torch.no_grad():
+        expected = networks.grid_loss(model(dataset.images, (2, 1, 0, 2, 1)), dataset.targets[0]).item()
+    assert objective((2, 1, 0, 2, 1)) == pytest.approx(-expected)
