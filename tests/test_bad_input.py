@@ -108,6 +108,18 @@ def _grid_targets():
     return {key: torch.as_tensor(value)[None] for key, value in target.items()}
 
 
+def _nas_space():
+    from cvcourse.nas import SearchSpace
+
+    return SearchSpace(2, ("conv3x3", "identity"))
+
+
+def _torch_digits():
+    import torch
+
+    return torch.zeros(4, 1, 8, 8), torch.tensor([0, 1, 2, 3])
+
+
 #: A valid value for each required parameter that is not first, by parameter name, so that
 #: only the first argument is bad. A zero-argument callable is called for a fresh value.
 SAMPLES = {
@@ -258,6 +270,17 @@ SAMPLES_FOR = {
                                              "targets": lambda: np.zeros((1, 2, 4, 4)), "steps": 1},
     "cvcourse.detection.craft.polygon_coverage": {"polygons": lambda: []},
     "cvcourse.data.text.polygon_coverage": {"polygons": lambda: []},
+    # chapter 24: a search space, one-channel 8 x 8 digits and their labels, a seeded generator
+    **{f"cvcourse.nas.{name}": {"space": lambda: _nas_space(), "budget": 3}
+       for name in ("random_search", "regularized_evolution", "reinforce_search")},
+    "cvcourse.nas.mutate": {"choices": (2, 2), "rng": lambda: np.random.default_rng(0)},
+    "cvcourse.nas.tournament_select": {"sample_size": 1, "rng": lambda: np.random.default_rng(0)},
+    "cvcourse.nas.train_supernet": {"inputs": lambda: _torch_digits()[0], "targets": lambda: _torch_digits()[1],
+                                    "space": lambda: _nas_space(), "steps": 1},
+    "cvcourse.nas.darts_search": {"train_labels": lambda: _torch_digits()[1], "val_images": lambda: _torch_digits()[0],
+                                  "val_labels": lambda: _torch_digits()[1], "space": lambda: _nas_space()},
+    "cvcourse.nas.detection_objective": {"images": lambda: __import__("torch").zeros(1, 3, 16, 16),
+                                         "targets": lambda: _grid_targets()},
     "cvcourse.detection.networks.localisation_loss": {
         "targets": lambda: (_torch_batch()[1], __import__("torch").full((2, 4), 0.5))},
     # chapter 22: a two-mode mixture over trajectories of three steps, for a batch of one agent
@@ -345,6 +368,9 @@ ACCEPTED = {
     "cvcourse.train.LivePlot": (
         {"None", "a string"}, RETURNS, "its one parameter is a title: None (no title) or any text"),
     "cvcourse.models.summary.LayerRow": (ALL, RETURNS, "a record of one layer that summary fills in"),
+    "cvcourse.nas.tournament_select": ({"a 1-D array"}, RETURNS, "six finite scores are a valid population"),
+    "cvcourse.nas.SearchHistory": ({"a string"}, RETURNS, "a record that the searchers fill in; its first field "
+                                   "is the searcher's name, any text"),
     "cvcourse.tracking.linear_assignment": (
         {"an empty array"}, RETURNS, "no rows and no columns: the empty assignment, as scipy's"),
     "cvcourse.tracking.min_cost_matching": (
