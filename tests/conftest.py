@@ -24,6 +24,12 @@ import nbclient_fix  # noqa: E402
 nbclient_fix.install()
 
 
+# pytest-timeout's limit for the tests that use the website (pyproject.toml sets 900 s for the
+# rest): the first of them builds it, executing every chapter (about 15 minutes for 25 chapters
+# on two busy cores); the limit is there to catch a hang, not to time the build.
+SITE_TIMEOUT_S = 3000
+
+
 def chapter_names() -> list[str]:
     """Every chapter with a source in solutions/ (used to parametrise tests)."""
     return chapter_tool.chapter_names()

@@ -12,9 +12,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SITE_TIMEOUT_S
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(SITE_TIMEOUT_S)]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MAX_IMAGE_BYTES_PER_PAGE = 5_000_000

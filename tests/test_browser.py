@@ -22,9 +22,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SITE_TIMEOUT_S
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(SITE_TIMEOUT_S)]
 
 INSTALL_HINT = ("the browser test needs Chromium, its driver and Selenium: on Debian or Ubuntu "
                 "`sudo apt-get install chromium chromium-driver` and `pip install -e '.[dev]'`")
