@@ -298,6 +298,53 @@ def test_shape_scenes_boxes_are_exact():
     np.testing.assert_array_equal(images, again[0])
 
 
+def _grid_targets_one_by_one(boxes, labels, grid_size, stride, anchors):
+    """grid_targets' rule written object by object with box_iou: the reference for the batched code."""
+    count = len(anchors)
+    target = {"object": np.zeros((grid_size, grid_size, count), bool),
+              "offsets": np.zeros((grid_size, grid_size, count, 4)),
+              "label": np.full((grid_size, grid_size, count), -1)}
+    centres = (np.stack(np.meshgrid(np.arange(grid_size), np.arange(grid_size)), -1) + 0.5) * stride  # (row, col, xy)
+    all_anchors = np.concatenate([np.concatenate([centres - size / 2, centres + size / 2], -1)[:, :, None]
+                                  for size in anchors], axis=2)  # (S, S, A, 4)
+    overlap = np.zeros((grid_size, grid_size, count))
+    if len(boxes):
+        overlap = np.nan_to_num(D.box_iou(all_anchors.reshape(-1, 4), boxes)).max(axis=1).reshape(overlap.shape)
+    for box, label in zip(boxes, labels):
+        width, height = box[2] - box[0], box[3] - box[1]
+        cx, cy = box[0] + width / 2, box[1] + height / 2
+        centred = np.concatenate([-anchors / 2, anchors / 2], axis=1)
+        a = int(D.box_iou(np.array([[-width / 2, -height / 2, width / 2, height / 2]]), centred).argmax())
+        row, column = min(int(cy // stride), grid_size - 1), min(int(cx // stride), grid_size - 1)
+        target["object"][row, column, a], target["label"][row, column, a] = True, label
+        target["offsets"][row, column, a] = [cx / stride - column, cy / stride - row, np.log(max(width, 1e-6) / anchors[a, 0]),
+                                             np.log(max(height, 1e-6) / anchors[a, 1])]
+    target["ignore"] = (overlap > 0.5) & ~target["object"]
+    return target
+
+
+def test_grid_dataset_targets_follow_the_assignment_rule():
+    from cvcourse.detection import networks
+
+    images, boxes, labels = scenes.shape_scenes(60, size=48, seed=4)
+    boxes[0], labels[0] = np.zeros((0, 4)), np.zeros(0, np.int64)  # a scene without objects
+    boxes[1], labels[1] = np.array([[8.0, 8, 20, 20], [9, 9, 21, 21]]), np.array([0, 2])  # one slot, two objects
+    boxes[2], labels[2] = np.array([[40.0, 40, 48, 48]]), np.array([1])  # at the far edge
+    anchors = networks.GridDetector().anchors.numpy().astype(np.float64)
+    dataset = networks.GridDataset(images, boxes, labels, anchors, flip=True)
+    for flipped, targets in enumerate(dataset.targets):
+        for n in range(len(images)):
+            objects = np.stack([48 - boxes[n][:, 2], boxes[n][:, 1], 48 - boxes[n][:, 0], boxes[n][:, 3]], 1) \
+                if flipped else boxes[n]
+            expected = _grid_targets_one_by_one(objects, labels[n], 6, 8, anchors)
+            one = networks.grid_targets(objects, labels[n], 6, 8, anchors)
+            for key, value in expected.items():
+                np.testing.assert_allclose(targets[key][n].numpy(), value, rtol=1e-6, atol=1e-6, err_msg=key)
+                np.testing.assert_array_equal(one[key], value, err_msg=key) if key != "offsets" else \
+                    np.testing.assert_allclose(one[key], value, rtol=1e-12, atol=1e-12)
+    assert dataset.targets[0]["label"][1].max() == 2  # the later object of the shared slot wins
+
+
 # ---------------------------------------------------------------- bad input
 @pytest.mark.parametrize("bad, error", [
     (None, TypeError), ("boxes", TypeError), (np.zeros(4), ValueError), (np.zeros((2, 5)), ValueError),

@@ -216,35 +216,51 @@ def _all_anchors(grid_size: int, stride: float, sizes: np.ndarray) -> np.ndarray
 
 
 def _grid_targets(boxes, labels, grid_size, stride, sizes, all_anchors) -> dict:
-    """:func:`grid_targets` for checked arguments and the grid's anchors, without checking again
-    (GridDataset calls it for thousands of scenes; box_iou's checks would cost more than the targets)."""
-    from .boxes import _intersection_union
+    """:func:`grid_targets` for checked arguments and the grid's anchors, without checking again."""
+    return {key: value[0] for key, value in _batched_grid_targets([boxes], [labels], grid_size, stride, sizes,
+                                                                   all_anchors).items()}
 
-    count = len(sizes)
-    target = {"object": np.zeros((grid_size, grid_size, count), bool),
-              "ignore": np.zeros((grid_size, grid_size, count), bool),
-              "offsets": np.zeros((grid_size, grid_size, count, 4)),
-              "label": np.full((grid_size, grid_size, count), -1, np.int64)}
-    if len(boxes) == 0:
-        return target
+
+def _batched_grid_targets(boxes, labels, grid_size, stride, sizes, all_anchors) -> dict:
+    """:func:`grid_targets` of many images at once, each value with a leading image axis.
+
+    GridDataset needs the targets of thousands of scenes: the scenes' boxes are padded to one
+    (N, K, 4) array (padding boxes are empty and match nothing) so that NumPy computes every
+    overlap and assignment in a few calls instead of a Python loop over images and objects.
+    """
+    count, per_image = len(sizes), max([len(b) for b in boxes] + [1])
+    padded = np.zeros((len(boxes), per_image, 4))
+    valid = np.zeros((len(boxes), per_image), bool)
+    padded_labels = np.zeros((len(boxes), per_image), np.int64)
+    for n, (image_boxes, image_labels) in enumerate(zip(boxes, labels)):
+        padded[n, :len(image_boxes)], valid[n, :len(image_boxes)] = image_boxes, True
+        padded_labels[n, :len(image_boxes)] = image_labels
+    shape = (len(boxes), grid_size, grid_size, count)
+    target = {"object": np.zeros(shape, bool), "offsets": np.zeros((*shape, 4)), "label": np.full(shape, -1, np.int64)}
+    # every anchor against every box of its image: (N, S * S * A, K), as box_iou without its checks
+    top_left = np.maximum(all_anchors[None, :, None, :2], padded[:, None, :, :2])
+    bottom_right = np.minimum(all_anchors[None, :, None, 2:], padded[:, None, :, 2:])
+    intersection = np.prod(np.clip(bottom_right - top_left, 0, None), axis=-1)
+    width, height = padded[..., 2] - padded[..., 0], padded[..., 3] - padded[..., 1]
+    union = ((all_anchors[:, 2] - all_anchors[:, 0]) * (all_anchors[:, 3] - all_anchors[:, 1]))[None, :, None] \
+        + (width * height)[:, None, :] - intersection
     with np.errstate(invalid="ignore", divide="ignore"):
-        overlap = np.nan_to_num(np.divide(*_intersection_union(all_anchors, boxes))).max(axis=1)
-    target["ignore"] = overlap.reshape(grid_size, grid_size, count) > 0.5
-    width, height = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    cx, cy = boxes[:, 0] + width / 2, boxes[:, 1] + height / 2
-    centred = np.concatenate([-sizes / 2, sizes / 2], axis=1)
-    intersection, union = _intersection_union(np.stack([-width / 2, -height / 2, width / 2, height / 2], axis=1),
-                                              centred)
-    best_anchor = (intersection / union).argmax(axis=1)  # anchors have positive areas: no 0 / 0
-    for k in range(len(boxes)):
-        column = min(int(cx[k] // stride), grid_size - 1)
-        row = min(int(cy[k] // stride), grid_size - 1)
-        a = int(best_anchor[k])
-        target["object"][row, column, a] = True
-        target["label"][row, column, a] = labels[k]
-        target["offsets"][row, column, a] = [cx[k] / stride - column, cy[k] / stride - row,
-                                             np.log(max(width[k], 1e-6) / sizes[a, 0]),
-                                             np.log(max(height[k], 1e-6) / sizes[a, 1])]
+        overlap = np.where(valid[:, None, :], np.nan_to_num(intersection / union), 0).max(axis=2)
+    target["ignore"] = overlap.reshape(shape) > 0.5
+    # the anchor whose shape fits each box best, both centred at one point: (N, K, A)
+    shared = np.minimum(width[..., None], sizes[:, 0]) * np.minimum(height[..., None], sizes[:, 1])
+    best_anchor = (shared / ((width * height)[..., None] + sizes[:, 0] * sizes[:, 1] - shared)).argmax(axis=2)
+    image, k = np.nonzero(valid)  # object by object, in each image's order: a later object in a slot wins
+    cx, cy = padded[image, k, 0] + width[image, k] / 2, padded[image, k, 1] + height[image, k] / 2
+    column = np.minimum((cx // stride).astype(int), grid_size - 1)
+    row = np.minimum((cy // stride).astype(int), grid_size - 1)
+    anchor = best_anchor[image, k]
+    slot = (image, row, column, anchor)
+    target["object"][slot] = True
+    target["label"][slot] = padded_labels[image, k]
+    target["offsets"][slot] = np.stack([cx / stride - column, cy / stride - row,
+                                        np.log(np.maximum(width[image, k], 1e-6) / sizes[anchor, 0]),
+                                        np.log(np.maximum(height[image, k], 1e-6) / sizes[anchor, 1])], axis=1)
     target["ignore"] &= ~target["object"]
     return target
 
@@ -453,16 +469,16 @@ class GridDataset(torch.utils.data.Dataset):
         checked = [_boxes_and_labels(b, l) for b, l in zip(boxes, labels)]
         sizes = _anchor_sizes(anchors)
         all_anchors = _all_anchors(grid, stride, sizes)
-        targets = [_grid_targets(b, l, grid, stride, sizes, all_anchors) for b, l in checked]
-        mirrored = [_grid_targets(np.stack([self.size - b[:, 2], b[:, 1], self.size - b[:, 0], b[:, 3]], axis=1), l,
-                                  grid, stride, sizes, all_anchors) for b, l in checked] if flip else None
+        boxes, labels = [b for b, _ in checked], [l for _, l in checked]
+        mirrored = [np.stack([self.size - b[:, 2], b[:, 1], self.size - b[:, 0], b[:, 3]], axis=1) for b in boxes]
         self.flip = flip
-        self.targets = [self._stack(targets)] + ([self._stack(mirrored)] if flip else [])
+        self.targets = [self._as_tensors(_batched_grid_targets(some_boxes, labels, grid, stride, sizes, all_anchors))
+                        for some_boxes in ([boxes, mirrored] if flip else [boxes])]
 
     @staticmethod
-    def _stack(targets):
-        return {key: torch.as_tensor(np.stack([t[key] for t in targets]),
-                                     dtype=torch.float32 if key == "offsets" else None) for key in targets[0]}
+    def _as_tensors(targets):
+        return {key: torch.as_tensor(value, dtype=torch.float32 if key == "offsets" else None)
+                for key, value in targets.items()}
 
     def __len__(self):
         return len(self.images)
