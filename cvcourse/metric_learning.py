@@ -365,13 +365,15 @@ def batch_hard_triplet_loss(embeddings, labels, margin: float = 0.5, reduction: 
     return triplet_loss(embeddings[anchors], embeddings[positives], embeddings[negatives], margin, reduction)
 
 
-def random_affine(images, rng, rotation: float = 0.2, scale: float = 0.1, shear: float = 0.2,
-                  shift: float = 0.08) -> torch.Tensor:
+def random_affine(images, rng, rotation: float = 0.12, scale: float = 0.06, shear: float = 0.12,
+                  shift: float = 0.05) -> torch.Tensor:
     """Each image of a batch warped by its own small random affine map (augmentation).
 
     Rotation (radians), scale, horizontal shear and shift (as a fraction of the half width)
     are drawn from normal distributions with the given standard deviations; pixels are
-    resampled bilinearly, zeros outside.
+    resampled bilinearly, zeros outside. The defaults (about 7 degrees of rotation, 6% of
+    scale) are what trained chapter 18's embedding best: stronger warps lowered its one-shot
+    accuracy on unseen digits.
 
     Parameters
     ----------

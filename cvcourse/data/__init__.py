@@ -5,7 +5,8 @@ Everything here loads from files installed with scikit-image, scikit-learn and m
 nothing is downloaded. :func:`list_images` names every image with its source and licence.
 The synthetic scenes of the detection and segmentation chapters come from :mod:`.scenes` and
 :mod:`.segmentation` (:func:`segmentation_scenes`, with semantic and instance maps); the
-bAbI-style stories and questions of the memory networks (chapter 25) from :mod:`.babi`.
+bAbI-style stories and questions of the memory networks (chapter 25) from :mod:`.babi`; letters
+and symbols rendered from matplotlib's fonts as MNIST-like images (chapter 18) from :mod:`.glyphs`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .flow import FLOW_KINDS, VIDEO_CLIPS, flow_sequence, stereo_flow, video_fra
 from .volumes import VOLUME_CLASSES, synthetic_volumes
 from .agents import AGENT_BEHAVIOURS, AGENT_TIME_STEP, Agents, synthetic_agents
 from .babi import BABI_TASKS, BabiExample, babi_questions
+from .glyphs import GLYPH_CHARACTERS, GLYPH_FONTS, glyph_images
 
 # Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
 # chapters should not wait for.
@@ -34,7 +36,7 @@ __all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *
            "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes", "FLOW_KINDS", "VIDEO_CLIPS",
            "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes",
            "AGENT_BEHAVIOURS", "AGENT_TIME_STEP", "Agents", "synthetic_agents",
-           "BABI_TASKS", "BabiExample", "babi_questions",
+           "BABI_TASKS", "BabiExample", "babi_questions", "GLYPH_CHARACTERS", "GLYPH_FONTS", "glyph_images",
            "ALPHABET", "TextImages", "text_lines", "polygon_coverage", "word_polygon"]
 
 
