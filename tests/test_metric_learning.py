@@ -8,7 +8,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.neighbors import NearestCentroid
 
 from cvcourse import metric_learning as ml
-from cvcourse.data import glyph_images, mnist_arrays
+from cvcourse.data import mnist_arrays
 
 rng = np.random.default_rng(18)
 
@@ -187,43 +187,6 @@ def test_n_way_k_shot_extremes():
     assert ml.n_way_k_shot_accuracy(separated, labels, 5, 1, 5, episodes=10) == 1.0
     same_point = np.zeros((30, 3))  # every prototype ties: the first class wins, 1 / n_way
     assert ml.n_way_k_shot_accuracy(same_point, labels, 5, 1, 5, episodes=10) == pytest.approx(0.2)
-
-
-# ---- the chapter's claim -------------------------------------------------------------------
-
-#: The seeded configuration the chapter runs (solutions/18-face-recognition.md): the digits 0-4
-#: and the glyphs of cvcourse.data.glyph_images (letters and symbols, never a digit).
-SEEN, UNSEEN = [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]
-NETWORK = dict(embedding_dim=64, channels=24)
-CHAPTER = dict(steps=400, classes_per_batch=32, images_per_class=4, margin=0.5, lr=1e-3, seed=0)
-
-
-@pytest.fixture(scope="module")
-def trained():
-    train_images, train_labels = mnist_arrays("train")
-    test_images, test_labels = mnist_arrays("test")
-    keep = np.isin(train_labels, SEEN)
-    glyphs, glyph_labels = glyph_images()
-    images = np.concatenate([train_images[keep], glyphs])
-    labels = np.concatenate([train_labels[keep], 10 + glyph_labels])
-    assert not np.isin(labels, UNSEEN).any()
-    torch.manual_seed(0)
-    net = ml.EmbeddingNet(**NETWORK)
-    ml.fit_embedding(net, images, labels, device="cpu", progress=False, **CHAPTER)
-    unseen = np.isin(test_labels, UNSEEN)
-    return net, test_images[unseen], test_labels[unseen]
-
-
-@pytest.mark.slow
-def test_triplet_embedding_one_shot_on_unseen_digits(trained):
-    net, images, labels = trained
-    accuracy = ml.n_way_k_shot_accuracy(ml.embed(net, images, device="cpu"), labels, n_way=5, k_shot=1)
-    pixels = ml.n_way_k_shot_accuracy(images.reshape(len(images), -1) / 255.0, labels, n_way=5, k_shot=1)
-    print(f"5-way 1-shot on unseen digits: embedding {accuracy:.3f}, raw pixels {pixels:.3f}")
-    # measured 0.811 against 0.495 for pixels (chance 0.2); issue 14 asked for 0.9, which this
-    # budget does not reach (the chapter says why)
-    assert accuracy >= 0.77
-    assert accuracy >= pixels + 0.15
 
 
 def test_fit_embedding_is_repeatable():

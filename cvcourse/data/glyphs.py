@@ -96,7 +96,7 @@ def _rendered(characters: str, fonts: tuple, strokes: tuple, size: int):
 @lru_cache(maxsize=None)
 def _code_points(path: str) -> frozenset:
     """The characters a font file draws."""
-    from fontTools.ttLib import TTFont  # a dependency of matplotlib
+    from fontTools.ttLib import TTFont
 
     return frozenset(TTFont(path, lazy=True).getBestCmap())
 
