@@ -26,7 +26,7 @@ __all__ = ["GLYPH_CHARACTERS", "GLYPH_FONTS", "glyph_images"]
 
 # Upper-case letters whose shape is their lower-case letter's, scaled (after size
 # normalisation they would be two classes with one appearance), and "l", which is "I" in
-# sans-serif fonts: left out.
+# sans-serif fonts: left out. A few near look-alikes remain (P and p, Ψ and ψ, ρ and p).
 _LOOK_ALIKE = set("COSVWXZ") | {"l"}
 _GREEK = "ΓΔΘΛΞΠΣΦΨΩαβγδεζηθλμξπρστφχψω"  # the Greek letters that differ from Latin ones
 _SYMBOLS = "&@#%?!+=<>*§¶{}[]()/\\~^£€¥"
@@ -34,7 +34,7 @@ _SYMBOLS = "&@#%?!+=<>*§¶{}[]()/\\~^£€¥"
 #: No digit is among them: the chapter tests recognition of digits the network never saw.
 GLYPH_CHARACTERS = ("".join(c for c in string.ascii_uppercase + string.ascii_lowercase if c not in _LOOK_ALIKE)
                     + _GREEK + _SYMBOLS)
-#: matplotlib's text fonts (DejaVu Sans, Sans Mono and Serif in four styles each, STIX General
+#: 16 of matplotlib's fonts (DejaVu Sans, Sans Mono and Serif in four styles each, STIX General
 #: in four), file names under ``matplotlib.get_data_path()/fonts/ttf``.
 GLYPH_FONTS = tuple(f"{family}{style}.ttf" for family, styles in [
     ("DejaVuSans", ("", "-Bold", "-Oblique", "-BoldOblique")),
@@ -111,8 +111,8 @@ def glyph_images(characters: str = GLYPH_CHARACTERS, fonts=GLYPH_FONTS, strokes=
     fonts : sequence of str
         Font files in matplotlib's ``fonts/ttf`` folder (see :data:`GLYPH_FONTS`).
     strokes : sequence of int
-        Extra stroke widths in pixels at 64 pixels per em (0: the font's own strokes); each
-        gives one image per character and font.
+        Pixels added around every stroke's outline at 64 pixels per em (PIL's ``stroke_width``;
+        0: the font's own strokes); each gives one image per character and font.
     size : int
         Height and width of the images, >= 8 (28 as MNIST).
 
