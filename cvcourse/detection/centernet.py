@@ -25,7 +25,7 @@ from torch import nn
 
 from .._validate import _describe, as_array, check_choice, check_finite, check_number
 from .boxes import as_boxes
-from .networks import GridDataset, conv_block, images_to_tensor
+from .networks import GridDataset, conv_block, _evaluation_batches, images_to_tensor
 
 __all__ = ["gaussian_radius", "draw_gaussian", "centernet_targets", "heatmap_peaks", "centernet_decode",
            "focal_loss", "centernet_loss", "CenterNet", "CenterNetDataset", "centernet_detect"]
@@ -470,17 +470,11 @@ def centernet_detect(model: CenterNet, images, k: int = 20, score_threshold: flo
         raise TypeError(f"model must be a CenterNet; got {_describe(model)}.")
     batch_size = check_number(batch_size, "batch_size", low=1, integer=True)
     device = best_device() if device is None else torch.device(device)
-    tensor = images_to_tensor(images)
-    model.to(device)
-    was_training = model.training
-    model.eval()
     results = []
-    with torch.no_grad():
-        for start in range(0, len(tensor), batch_size):
-            logits, size, offset = (out.cpu().double() for out in model(tensor[start:start + batch_size].to(device)))
-            heatmaps = torch.sigmoid(logits).numpy()  # on the CPU in float64, which MPS lacks
-            size, offset = size.numpy(), offset.numpy()
-            results.extend(centernet_decode(h, s, o, k, model.stride, score_threshold)
-                           for h, s, o in zip(heatmaps, size, offset))
-    model.train(was_training)
+    for outputs in _evaluation_batches(model, images, device, batch_size):
+        logits, size, offset = (out.cpu().double() for out in outputs)
+        heatmaps = torch.sigmoid(logits).numpy()  # on the CPU in float64, which MPS lacks
+        size, offset = size.numpy(), offset.numpy()
+        results.extend(centernet_decode(h, s, o, k, model.stride, score_threshold)
+                       for h, s, o in zip(heatmaps, size, offset))
     return results

@@ -372,23 +372,39 @@ def detect(model: GridDetector, images, score_threshold: float = 0.3, iou_thresh
     iou_threshold = check_number(iou_threshold, "iou_threshold", low=0, high=1)
     batch_size = check_number(batch_size, "batch_size", low=1, integer=True)
     device = best_device() if device is None else torch.device(device)
+    anchors = model.anchors.cpu().numpy()
+    results = []
+    for outputs in _evaluation_batches(model, images, device, batch_size):
+        for output in outputs.cpu().numpy():
+            boxes, scores, labels = decode_grid(output, anchors, model.stride)
+            confident = scores >= score_threshold
+            boxes, scores, labels = boxes[confident], scores[confident], labels[confident]
+            keep = batched_nms(boxes, scores, labels, iou_threshold)
+            results.append((boxes[keep], scores[keep], labels[keep]))
+    return results
+
+
+def _evaluation_batches(model: nn.Module, images, device, batch_size: int):
+    """The model's raw outputs for ``images``, batch by batch, in evaluation mode without gradients.
+
+    The detectors' shared inference loop: the model moves to ``device``, each batch of
+    :func:`images_to_tensor` goes through it, and the model's training mode is restored when the
+    loop ends (or is abandoned).
+
+    Yields
+    ------
+    The model's output for each batch of at most ``batch_size`` images, on ``device``.
+    """
     tensor = images_to_tensor(images)
     model.to(device)
     was_training = model.training
     model.eval()
-    anchors = model.anchors.cpu().numpy()
-    results = []
-    with torch.no_grad():
-        for start in range(0, len(tensor), batch_size):
-            outputs = model(tensor[start:start + batch_size].to(device)).cpu().numpy()
-            for output in outputs:
-                boxes, scores, labels = decode_grid(output, anchors, model.stride)
-                confident = scores >= score_threshold
-                boxes, scores, labels = boxes[confident], scores[confident], labels[confident]
-                keep = batched_nms(boxes, scores, labels, iou_threshold)
-                results.append((boxes[keep], scores[keep], labels[keep]))
-    model.train(was_training)
-    return results
+    try:
+        with torch.no_grad():
+            for start in range(0, len(tensor), batch_size):
+                yield model(tensor[start:start + batch_size].to(device))
+    finally:
+        model.train(was_training)
 
 
 def _to(value, device):
@@ -479,6 +495,11 @@ class GridDataset(torch.utils.data.Dataset):
     def _as_tensors(targets):
         return {key: torch.as_tensor(value, dtype=torch.float32 if key == "offsets" else None)
                 for key, value in targets.items()}
+
+    @classmethod
+    def _stack(cls, targets):
+        """Per-image target dicts as one dict of batched tensors (for subclasses' own targets)."""
+        return cls._as_tensors({key: np.stack([target[key] for target in targets]) for key in targets[0]})
 
     def __len__(self):
         return len(self.images)
