@@ -18,6 +18,7 @@ from torchvision.ops import FeaturePyramidNetwork
 from cvcourse import metrics, models
 from cvcourse import nn as cnn
 from cvcourse.data import SEGMENTATION_CLASSES, instance_boxes, segmentation_scenes
+from cvcourse.models import segmentation
 
 # ------------------------------------------------------------------ transposed convolution
 
@@ -137,6 +138,46 @@ def test_unet_shapes_and_skip_connections(depth, width, size):
     assert model.merge[-1][0][0].in_channels == 2 * width  # the skip doubles the channels
     with pytest.raises(ValueError, match="multiples"):
         model(torch.zeros(1, 2, size + 1, size))
+
+
+def test_unet_levels_and_deep_supervision():
+    torch.manual_seed(0)
+    unet = models.UNet(2, 3, depth=3, width=4)
+    x = torch.rand(2, 2, 16, 16)
+    levels = unet.levels(x)
+    assert [tuple(m.shape[1:]) for m in levels] == [(32, 2, 2), (16, 4, 4), (8, 8, 8), (4, 16, 16)]
+    assert torch.equal(levels[-1], unet.features(x))
+    trainer = models.DeepSupervision(unet, 3)
+    outputs = trainer(x)
+    assert len(outputs) == 4 and all(o.shape == (2, 3, 16, 16) for o in outputs)
+    assert torch.equal(outputs[0], unet(x))  # the main output is the U-Net's own
+    # each side output is its level's 1x1 scores, upsampled bilinearly
+    coarse = trainer.side[1](levels[1])
+    assert torch.allclose(outputs[2], F.interpolate(coarse, size=(16, 16), mode="bilinear", align_corners=False))
+    target = torch.randint(0, 3, (2, 16, 16))
+    expected = F.cross_entropy(outputs[0], target) + 0.25 * sum(F.cross_entropy(o, target) for o in outputs[1:])
+    assert torch.allclose(models.deep_supervision_loss(outputs, target, 0.25), expected)
+    assert torch.equal(models.deep_supervision_loss(outputs, target, 0.0), F.cross_entropy(outputs[0], target))
+    assert {id(p) for p in unet.parameters()} < {id(p) for p in trainer.parameters()}
+    # the side losses alone reach the deepest weights of the U-Net, not its head
+    sum(F.cross_entropy(o, target) for o in outputs[1:]).backward()
+    assert unet.down[-1][0][0].weight.grad.abs().sum() > 0 and unet.head.weight.grad is None
+    assert all(side.weight.grad.abs().sum() > 0 for side in trainer.side)
+    with pytest.raises(ValueError, match="side_weight"):
+        models.deep_supervision_loss(outputs, target, -1)
+    with pytest.raises(TypeError, match="list of score tensors"):
+        models.deep_supervision_loss([], target)
+    assert torch.equal(models.deep_supervision_loss(tuple(outputs), target, 0.25),
+                       models.deep_supervision_loss(outputs, target, 0.25))
+    for bad in ({"momentum": 1}, {"side_weight": -1}, {"epochs": 0}):  # refused before any scene is drawn
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            segmentation.train_unet_on_scenes(**bad, progress=False)
+    with pytest.raises(ValueError, match="3 classes"):
+        models.DeepSupervision(unet, 4)
+    with pytest.raises(TypeError, match="UNet"):
+        models.DeepSupervision(models.FCN(2, 3), 3)
+    with pytest.raises(TypeError, match="list of score tensors"):
+        models.deep_supervision_loss(outputs[0], target)
 
 
 def test_fcn_shapes_and_bilinear_upsampling():

@@ -68,6 +68,7 @@ def segmentation_scenes(count: int, size: int = 48, max_objects: int = 4, min_si
     images = np.empty((count, size, size, 3), dtype=np.float32)
     semantic = np.zeros((count, size, size), dtype=np.int64)
     instances = np.zeros((count, size, size), dtype=np.int64)
+    rows, columns = np.mgrid[:size, :size] + 0.5
     for n in range(count):
         image = _background(size, rng)
         background = image.mean(axis=(0, 1))
@@ -78,7 +79,7 @@ def segmentation_scenes(count: int, size: int = 48, max_objects: int = 4, min_si
                 width, height = rng.uniform(min_side, max_side, 2)
                 x, y = rng.uniform(0, size - width), rng.uniform(0, size - height)
                 kind = int(rng.integers(len(SHAPE_CLASSES)))
-                mask = _shape_mask(kind, x, y, width, height, size)
+                mask = _shape_mask(kind, x, y, width, height, size, rows, columns)
                 if mask.sum() >= 9 and _place(owner, areas, mask, 0.6):
                     break
             else:

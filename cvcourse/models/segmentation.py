@@ -25,7 +25,8 @@ from torchvision.ops import roi_align
 from .._validate import _describe, check_number
 from ._common import ConvNormActivation, check_batch, check_counts, check_sizes
 
-__all__ = ["bilinear_kernel", "double_conv", "FCN", "UNet", "FPN", "MaskHead", "mask_targets", "mask_loss",
+__all__ = ["bilinear_kernel", "double_conv", "FCN", "UNet", "DeepSupervision", "deep_supervision_loss",
+           "FPN", "MaskHead", "mask_targets", "mask_loss",
            "paste_masks", "predict_labels",
            "TRAIN_SEED", "TEST_SEED", "train_unet_on_scenes"]
 
@@ -168,16 +169,98 @@ class UNet(nn.Module):
             maps.append(x)
         return maps
 
-    def features(self, x):
-        """The last map of the expanding path, (N, width, H, W): what the 1x1 head classifies."""
+    def levels(self, x) -> list:
+        """The bottleneck and every map of the expanding path, coarse to fine: ``depth + 1`` maps.
+
+        Map ``k`` has ``width * 2**(depth - k)`` channels and a ``2**(depth - k)``-th of the
+        input's size; the last one is :meth:`features`.
+        """
         skips = self.encode(x)
         x = skips.pop()
+        maps = [x]
         for up, merge in zip(self.up, self.merge):
             x = merge(torch.cat([skips.pop(), up(x)], dim=1))
-        return x
+            maps.append(x)
+        return maps
+
+    def features(self, x):
+        """The last map of the expanding path, (N, width, H, W): what the 1x1 head classifies."""
+        return self.levels(x)[-1]
 
     def forward(self, x):
         return self.head(self.features(x))
+
+
+class DeepSupervision(nn.Module):
+    """A U-Net with a side classifier on every coarser level, for training (Lee et al. 2015).
+
+    Deeply supervised training scores the classes at the bottleneck and at every level of the
+    expanding path but the finest (which the U-Net's own head scores), each with a 1x1
+    convolution of its own, upsamples those scores bilinearly to the input's size and adds
+    their losses to the main one (:func:`deep_supervision_loss`).
+    The deep layers then get a gradient straight from the labels instead of only through
+    the whole expanding path. The side classifiers serve training only: afterwards the
+    wrapped ``unet`` is used alone.
+
+    Parameters
+    ----------
+    unet : UNet
+    num_classes : int
+        Must equal the U-Net's number of classes.
+
+    Examples
+    --------
+    >>> outputs = DeepSupervision(UNet(3, 4, depth=2, width=4), 4)(torch.zeros(1, 3, 16, 16))
+    >>> [tuple(scores.shape) for scores in outputs]
+    [(1, 4, 16, 16), (1, 4, 16, 16), (1, 4, 16, 16)]
+    """
+
+    def __init__(self, unet: UNet, num_classes: int):
+        super().__init__()
+        if not isinstance(unet, UNet):
+            raise TypeError(f"unet must be a cvcourse.models.UNet; got {_describe(unet)}.")
+        (num_classes,) = check_counts(num_classes=num_classes)
+        if num_classes != unet.head.out_channels:
+            raise ValueError(f"num_classes must be the U-Net's {unet.head.out_channels} classes; got {num_classes}.")
+        self.unet = unet
+        width = unet.head.in_channels
+        self.side = nn.ModuleList([nn.Conv2d(width * 2**level, num_classes, 1)
+                                   for level in reversed(range(1, unet.depth + 1))])
+
+    def forward(self, x):
+        """The U-Net's scores, then the side classifiers' coarse to fine, all (N, classes, H, W)."""
+        maps = self.unet.levels(x)
+        size = x.shape[-2:]
+        sides = [F.interpolate(side(level), size=size, mode="bilinear", align_corners=False)
+                 for side, level in zip(self.side, maps[:-1])]
+        return [self.unet.head(maps[-1]), *sides]
+
+
+def deep_supervision_loss(outputs, target, side_weight: float = 0.5) -> torch.Tensor:
+    """Pixel-wise cross-entropy of the main scores plus ``side_weight`` times each side output's.
+
+    Parameters
+    ----------
+    outputs : list of torch.Tensor (N, C, H, W)
+        :class:`DeepSupervision`'s scores: the main ones first.
+    target : torch.Tensor of int64, shape (N, H, W)
+    side_weight : float >= 0
+
+    Examples
+    --------
+    >>> scores = torch.zeros(1, 2, 2, 2)
+    >>> round(deep_supervision_loss([scores, scores], torch.zeros(1, 2, 2, dtype=torch.long)).item(), 4)
+    1.0397
+    """
+    side_weight = check_number(side_weight, "side_weight", low=0)
+    if not isinstance(outputs, (list, tuple)) or not outputs or not all(isinstance(o, torch.Tensor) for o in outputs):
+        raise TypeError(f"outputs must be a list of score tensors (N, C, H, W), the main ones first; "
+                        f"got {_describe(outputs)}.")
+    main, *sides = outputs
+    loss = F.cross_entropy(main, target)
+    for scores in sides:
+        loss = loss + side_weight * F.cross_entropy(scores, target)
+    return loss
 
 
 class FPN(nn.Module):
@@ -379,24 +462,46 @@ def predict_labels(model: nn.Module, images, batch_size: int = 64) -> np.ndarray
 TRAIN_SEED, TEST_SEED = 0, 1
 
 
-def train_unet_on_scenes(count: int = 1600, epochs: int = 5, batch_size: int = 16, lr: float = 3e-3,
-                         depth: int = 4, width: int = 8, seed: int = 0, device=None, progress: bool = True):
+def train_unet_on_scenes(count: int = 1600, epochs: int = 3, batch_size: int = 16, lr: float = 3e-3,
+                         momentum: float = 0.5, side_weight: float = 0.5, max_objects: int = 6, depth: int = 4,
+                         width: int = 8, seed: int = 0, device=None, progress: bool = True):
     """Chapter 15's training run: a :class:`UNet` on :func:`~cvcourse.data.segmentation_scenes`.
 
     Seeded (the scenes with :data:`TRAIN_SEED`, the weights and the shuffling with ``seed``), so
     it repeats exactly on one machine with one thread count; other CPUs or thread counts round
-    differently and give a slightly different model. Adam with pixel-wise cross-entropy and
-    :func:`cvcourse.detection.networks.fit_model`'s loop; the learning rate starts at ``lr`` and
-    falls along a half cosine (Loshchilov and Hutter 2017), one step per epoch, so the last
-    epoch takes small steps that settle the weights instead of leaving them wherever the last
-    large step threw them.
+    differently and give a slightly different model. The recipe:
+
+    - **deep supervision** (:class:`DeepSupervision`, :func:`deep_supervision_loss`): side
+      classifiers on the bottleneck and every level of the expanding path but the finest, their
+      cross-entropies weighted by ``side_weight``, so the deep layers learn the shapes early;
+    - training scenes of up to ``max_objects`` shapes (the held-out scenes have up to 4), so
+      every step sees more objects and more of them touch;
+    - Adam with a first-moment decay of ``momentum`` (0.9 is Adam's default) and
+      :func:`cvcourse.detection.networks.fit_model`'s loop; the learning rate starts at ``lr``
+      and falls along a half cosine (Loshchilov and Hutter 2017), one step per epoch.
+
+    Parameters
+    ----------
+    count, epochs, batch_size, lr : int, int, int, float
+        Training scenes, passes over them, scenes per step, initial learning rate.
+    momentum : float in [0, 1)
+        Adam's first-moment decay rate (its ``beta1``).
+    side_weight : float >= 0
+        Weight of each side classifier's cross-entropy.
+    max_objects : int >= 1
+        Most shapes in a training scene.
+    depth, width : int
+        The :class:`UNet`'s.
+    seed : int
+    device : torch.device or str, optional
+    progress : bool
 
     Returns
     -------
     model : UNet
-        Trained, in evaluation mode.
+        Trained, in evaluation mode, without the side classifiers.
     losses : list of float
-        The mean training loss of every epoch.
+        The mean training loss of every epoch (main and side losses together).
     """
     from torch.utils.data import DataLoader, TensorDataset
 
@@ -405,13 +510,17 @@ def train_unet_on_scenes(count: int = 1600, epochs: int = 5, batch_size: int = 1
     from ..train import seed_everything
 
     epochs = check_number(epochs, "epochs", low=1, integer=True)
+    momentum = check_number(momentum, "momentum", low=0, high=1, high_inclusive=False)
+    side_weight = check_number(side_weight, "side_weight", low=0)
     seed_everything(check_number(seed, "seed", low=0, integer=True))
-    images, semantic, _ = segmentation_scenes(count, seed=TRAIN_SEED)
+    images, semantic, _ = segmentation_scenes(count, max_objects=max_objects, seed=TRAIN_SEED)
     loader = DataLoader(TensorDataset(images_to_tensor(images), torch.as_tensor(semantic)), batch_size=batch_size,
                         shuffle=True)
-    model = UNet(3, int(semantic.max()) + 1, depth, width)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    num_classes = int(semantic.max()) + 1
+    model = UNet(3, num_classes, depth, width)
+    trainer = DeepSupervision(model, num_classes)
+    optimizer = torch.optim.Adam(trainer.parameters(), lr=lr, betas=(momentum, 0.999))
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
-    losses = fit_model(model, loader, nn.CrossEntropyLoss(), epochs, optimizer, device=device, scheduler=scheduler,
-                       progress=progress)
+    losses = fit_model(trainer, loader, lambda outputs, target: deep_supervision_loss(outputs, target, side_weight),
+                       epochs, optimizer, device=device, scheduler=scheduler, progress=progress)
     return model.eval(), losses
