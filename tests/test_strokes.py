@@ -1,0 +1,55 @@
+"""cvcourse.data.strokes: random pen-stroke characters as MNIST-like images (chapter 18)."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from cvcourse.data import stroke_images
+
+
+def test_shapes_labels_and_determinism():
+    images, labels = stroke_images(classes=6, per_class=3, seed=4)
+    assert images.shape == (18, 28, 28) and images.dtype == np.uint8
+    assert labels.tolist() == [c for c in range(6) for _ in range(3)]
+    again, _ = stroke_images(classes=6, per_class=3, seed=4)
+    np.testing.assert_array_equal(images, again)
+    other, _ = stroke_images(classes=6, per_class=3, seed=5)
+    assert np.abs(other.astype(int) - images).sum() > 0.3 * images.sum()
+    assert stroke_images(classes=4, per_class=2, size=16)[0].shape == (8, 16, 16)
+
+
+def test_images_are_mnist_like():
+    images, _ = stroke_images(classes=30, per_class=4, seed=1)
+    for image in images:
+        rows, cols = np.flatnonzero(image.any(1)), np.flatnonzero(image.any(0))
+        assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 in (20, 21)  # the longer side fills the box
+        assert np.allclose(ndimage.center_of_mass(image.astype(float)), (14, 14), atol=0.6)
+        assert image.max() >= 200 and image[0].max() == image[-1].max() == 0  # white on black, border clear
+        assert 0.05 < (image > 0).mean() < 0.6  # ink, but not a blob
+
+
+def test_drawings_of_a_class_are_alike_and_classes_differ():
+    images, labels = stroke_images(classes=40, per_class=4, jitter=0.04, seed=2)
+    flat = images.reshape(len(images), -1).astype(float)
+    distances = np.linalg.norm(flat[:, None] - flat[None], axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    same_class_nearest = labels[distances.argmin(1)] == labels
+    assert same_class_nearest.mean() > 0.8  # a drawing's nearest neighbour is mostly its own class
+    still, _ = stroke_images(classes=3, per_class=2, jitter=0.0, seed=2)
+    assert np.abs(still[0].astype(int) - still[1]).sum() > 0  # pen width and slant still vary
+
+
+def test_cache_returns_copies():
+    images, _ = stroke_images(classes=2, per_class=2)
+    images[:] = 0
+    assert stroke_images(classes=2, per_class=2)[0].max() > 0
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    (dict(classes=0), ValueError), (dict(classes=2.5), TypeError), (dict(per_class=0), ValueError),
+    (dict(jitter=-0.1), ValueError), (dict(jitter=float("nan")), ValueError), (dict(size=4), ValueError),
+    (dict(seed=-1), ValueError), (dict(classes="3"), TypeError),
+])
+def test_bad_arguments_are_named(kwargs, error):
+    with pytest.raises(error, match=next(iter(kwargs))):
+        stroke_images(**kwargs)
