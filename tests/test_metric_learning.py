@@ -228,9 +228,9 @@ def test_fit_embedding_every_batch_holds_the_named_classes():
     labels = np.repeat(np.arange(6), 4)
     images = np.broadcast_to((10 * labels).astype(np.uint8)[:, None, None], (24, 4, 4)).copy()  # class c: 10 c
     net = _RecordingNet()
-    ml.fit_embedding(net, images, labels, steps=12, classes_per_batch=3, images_per_class=2,
+    ml.fit_embedding(net, images, labels, steps=30, classes_per_batch=3, images_per_class=2,
                      every_batch=[4, 1], augment=False, device="cpu", progress=False)
-    assert len(net.batches) == 12
+    assert len(net.batches) == 30
     assert all(len(b) == 3 and {10, 40} <= set(b) for b in net.batches)
     assert len(set().union(*net.batches)) == 6  # the others still come at random
     for bad, error in [([9], ValueError), ([0, 1, 2], ValueError), ("1", TypeError), (3, TypeError)]:

@@ -82,13 +82,19 @@ def _drawings(controls: np.ndarray, count: int, rng: np.random.Generator, jitter
 
 def _centred(images: np.ndarray, size: int) -> np.ndarray:
     """Move each image (N, size, size) by whole pixels so that its centre of mass is at the
-    centre (as MNIST), at most as far as keeps the 20x20 box inside the image."""
-    mass = images.sum(axis=(1, 2))
-    rows = (images.sum(2) * np.arange(size)).sum(1) / mass
-    cols = (images.sum(1) * np.arange(size)).sum(1) / mass
-    reach = (size - round(size * 20 / 28)) // 2
-    shifts = np.clip(np.round(size / 2 - np.stack([rows, cols], 1)), -reach, reach).astype(int)
-    return np.stack([np.roll(image, tuple(shift), axis=(0, 1)) for image, shift in zip(images, shifts)])
+    centre (as MNIST), at most as far as keeps its ink off the border."""
+    centred = np.zeros_like(images)
+    for image, out in zip(images, centred):
+        spans = []
+        for axis in (1, 0):  # rows, then columns
+            profile = image.sum(axis)
+            inked = np.flatnonzero(profile)
+            mass = (profile * np.arange(size)).sum() / profile.sum()
+            shift = int(np.clip(round(size / 2 - mass), 1 - inked[0], size - 2 - inked[-1]))  # a clear border
+            spans.append((slice(max(0, -shift), size - max(0, shift)), slice(max(0, shift), size - max(0, -shift))))
+        (rows_from, rows_to), (cols_from, cols_to) = spans
+        out[rows_to, cols_to] = image[rows_from, cols_from]
+    return centred
 
 
 @lru_cache(maxsize=2)
