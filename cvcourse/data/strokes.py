@@ -25,7 +25,7 @@ from .._validate import check_number
 __all__ = ["stroke_images"]
 
 _POINTS_PER_STROKE = 24  # samples along each Bezier curve, drawn as a polyline
-
+_SUPERSAMPLE = 4  # the strokes are drawn at 4x the image size, then averaged 4x4 (anti-aliasing)
 
 _T = np.linspace(0.0, 1.0, _POINTS_PER_STROKE)
 #: Bernstein polynomials of degree 3 at the samples: (samples, 4)
@@ -46,9 +46,6 @@ def _character(rng: np.random.Generator) -> np.ndarray:
             earlier = _bezier(controls[rng.integers(s)])
             controls[s, 0] = earlier[rng.integers(len(earlier))]
     return controls
-
-
-_SUPERSAMPLE = 4  # the strokes are drawn at 4x the image size, then averaged 4x4 (anti-aliasing)
 
 
 def _drawings(controls: np.ndarray, count: int, rng: np.random.Generator, jitter: float, size: int) -> np.ndarray:
