@@ -80,17 +80,17 @@ def _drawings(controls: np.ndarray, count: int, rng: np.random.Generator, jitter
 def _centred(images: np.ndarray, size: int) -> np.ndarray:
     """Move each image (N, size, size) by whole pixels so that its centre of mass is at the
     centre (as MNIST), at most as far as keeps its ink off the border."""
+    shifts = []
+    for axis in (2, 1):  # rows (summing over columns), then columns
+        profiles = images.sum(axis=axis)  # (N, size)
+        inked = profiles > 0
+        first, last = inked.argmax(axis=1), size - 1 - inked[:, ::-1].argmax(axis=1)
+        mass = (profiles * np.arange(size)).sum(axis=1) / profiles.sum(axis=1)
+        shifts.append(np.clip(np.round(size / 2 - mass), 1 - first, size - 2 - last).astype(int))  # a clear border
     centred = np.zeros_like(images)
-    for image, out in zip(images, centred):
-        spans = []
-        for axis in (1, 0):  # rows, then columns
-            profile = image.sum(axis)
-            inked = np.flatnonzero(profile)
-            mass = (profile * np.arange(size)).sum() / profile.sum()
-            shift = int(np.clip(round(size / 2 - mass), 1 - inked[0], size - 2 - inked[-1]))  # a clear border
-            spans.append((slice(max(0, -shift), size - max(0, shift)), slice(max(0, shift), size - max(0, -shift))))
-        (rows_from, rows_to), (cols_from, cols_to) = spans
-        out[rows_to, cols_to] = image[rows_from, cols_from]
+    for image, out, down, right in zip(images, centred, *shifts):
+        out[max(0, down):size + min(0, down), max(0, right):size + min(0, right)] = \
+            image[max(0, -down):size - max(0, down), max(0, -right):size - max(0, right)]
     return centred
 
 
