@@ -440,7 +440,7 @@ def fit_embedding(model, images, labels, steps: int = 500, classes_per_batch: in
     seed : int
         Seeds the batches, the augmentation and PyTorch: same seed, same device, same model.
     augment : bool
-    every_batch : sequence of int
+    every_batch : list, tuple or 1-D array of int
         Classes drawn into every batch (fewer than ``classes_per_batch``), e.g. the classes
         closest to the task, so that their hardest triplets are mined at every step.
     device : torch.device or str, optional
@@ -472,15 +472,17 @@ def fit_embedding(model, images, labels, steps: int = 500, classes_per_batch: in
     if always is None or always.ndim != 1 or (always.size and always.dtype.kind not in "iu"):
         raise TypeError(f"every_batch must be a list of integer classes; got {_describe(every_batch)}.")
     always = np.unique(always.astype(np.int64))
-    if not set(always.tolist()) <= set(members) or len(always) >= per_batch:
-        raise ValueError(f"every_batch must name fewer than classes_per_batch={per_batch} classes of labels; "
-                         f"got {list(every_batch)!r}.")
+    always_set = set(always.tolist())
+    if not always_set <= set(members):
+        raise ValueError(f"every_batch names classes not in labels: {sorted(always_set - set(members))}.")
+    if len(always) >= per_batch:
+        raise ValueError(f"every_batch must name fewer than classes_per_batch={per_batch} classes; got {len(always)}.")
     seed_everything(seed)
     rng = np.random.default_rng(seed)
     device = _resolve_device(device)
     model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    others = np.array([c for c in sorted(members) if c not in set(always.tolist())])
+    others = np.array([c for c in sorted(members) if c not in always_set])
     losses = []
     with progress_bar(steps, enabled=progress, unit="step") as bar:
         for _ in range(steps):

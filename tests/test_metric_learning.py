@@ -233,7 +233,14 @@ def test_fit_embedding_every_batch_holds_the_named_classes():
     assert len(net.batches) == 30
     assert all(len(b) == 3 and {10, 40} <= set(b) for b in net.batches)
     assert len(set().union(*net.batches)) == 6  # the others still come at random
-    for bad, error in [([9], ValueError), ([0, 1, 2], ValueError), ("1", TypeError), (3, TypeError)]:
-        with pytest.raises(error, match="every_batch"):
+    # no classes named: the same batches as without the option
+    plain, empty = _RecordingNet(), _RecordingNet()
+    for model, extra in ((plain, {}), (empty, {"every_batch": ()})):
+        ml.fit_embedding(model, images, labels, steps=10, classes_per_batch=3, images_per_class=2,
+                         augment=False, device="cpu", progress=False, **extra)
+    assert plain.batches == empty.batches
+    for bad, error, message in [([9], ValueError, r"not in labels: \[9\]"), ([0, 1, 2], ValueError, "fewer than"),
+                                ("1", TypeError, "every_batch"), (3, TypeError, "every_batch")]:
+        with pytest.raises(error, match=message):
             ml.fit_embedding(net, images, labels, steps=1, classes_per_batch=3, images_per_class=2,
                              every_batch=bad, device="cpu", progress=False)

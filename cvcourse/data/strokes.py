@@ -1,16 +1,19 @@
 """Random pen-stroke characters, a synthetic Omniglot, as MNIST-like images (chapter 18's many
 training classes for one-shot learning).
 
-Few-shot recognition of new classes generalises from the *number* of classes seen in
-training: Omniglot (Lake, Salakhutdinov and Tenenbaum 2015) has 1,623 handwritten characters
-from 50 alphabets, 20 drawings of each. No such data set ships in a Python package, but its
+Few-shot recognition of new classes seems to depend more on the *number* of classes seen in
+training than on the images of each: Omniglot (Lake, Salakhutdinov and Tenenbaum 2015) has 1,623 handwritten characters
+from 50 alphabets, 20 drawings of each. No such data set ships offline (torchvision's Omniglot downloads at run time), but its
 recipe is easy to imitate: a character is a few pen strokes, and every drawing of it is the same
 strokes drawn by a slightly different hand. Here each class is 1 to 3 random cubic Bezier
 curves (a later stroke often starts on an earlier one, as pen strokes join); each of its
-images moves every control point a little, changes the pen's width and skews the whole drawing,
-and is prepared the way MNIST prepared its digits (white on black, fitted into a 20x20 box with
-its aspect ratio kept, centre of mass at the centre of the 28x28 image; drawn at four times the
-resolution and averaged down, which anti-aliases the strokes). The classes are random: none is
+images moves every control point a little, changes the pen's width, shears the drawing
+horizontally (about +-9 degrees) and stretches its width and height by a few per cent, and is
+prepared much as MNIST prepared its digits: white on black, fitted into a 20x20 box with its
+aspect ratio kept (the anti-aliased rim can add a faint pixel on each side), then moved by whole
+pixels so that its centre of mass is at the centre of the 28x28 image, as far as a one-pixel
+clear border allows (a few drawings stay up to 2 pixels off). The strokes are drawn at four
+times the resolution and averaged down, which anti-aliases them. The classes are random: none is
 chosen to look like anything in particular.
 """
 
@@ -102,10 +105,10 @@ def _rendered(classes: int, per_class: int, jitter: float, size: int, seed: int)
     for character in characters:  # one class at a time keeps the large drawings few
         images.append(_centred(_drawings(character, per_class, rng, jitter, size), size))
     images = np.concatenate(images).round().astype(np.uint8)
-    return images, np.repeat(np.arange(classes), per_class)
+    return images, np.repeat(np.arange(classes, dtype=np.int64), per_class)
 
 
-def stroke_images(classes: int = 1000, per_class: int = 10, jitter: float = 0.08, size: int = 28, seed: int = 0):
+def stroke_images(classes: int = 1000, per_class: int = 10, jitter: float = 0.04, size: int = 28, seed: int = 0):
     """Random pen-stroke characters, ``per_class`` drawings of each, as MNIST-like images.
 
     Parameters
@@ -115,12 +118,13 @@ def stroke_images(classes: int = 1000, per_class: int = 10, jitter: float = 0.08
     per_class : int
         Drawings of each character, >= 1.
     jitter : float
-        Standard deviation of each control point's move between drawings, as a fraction of the
-        character's half width (its control points lie in [-1, 1]^2), >= 0.
+        Standard deviation of each control point's move between drawings, in the units of the
+        control points (drawn uniformly in [-1, 1]^2); after fitting to the 20-pixel box one
+        unit is at least about 10 pixels. In [0, 1].
     size : int
         Height and width of the images, >= 8 (28 as MNIST).
     seed : int
-        Same seed, same characters and drawings.
+        Same arguments, same images.
 
     Returns
     -------
