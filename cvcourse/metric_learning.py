@@ -419,12 +419,13 @@ def _images_tensor(images) -> torch.Tensor:
 
 def fit_embedding(model, images, labels, steps: int = 500, classes_per_batch: int = 5,
                   images_per_class: int = 16, margin: float = 0.5, lr: float = 1e-3, seed: int = 0,
-                  augment: bool = True, device=None, progress: bool = True) -> list[float]:
+                  augment: bool = True, every_batch=(), device=None, progress: bool = True) -> list[float]:
     """Train an embedding network with batch-hard triplets on P x K batches.
 
     Every step draws ``classes_per_batch`` classes (P) and ``images_per_class`` images (K)
     of each, warps them with :func:`random_affine` (if ``augment``), and takes one Adam step
-    on :func:`batch_hard_triplet_loss` (through :func:`cvcourse.train.train_step`).
+    on :func:`batch_hard_triplet_loss` (through :func:`cvcourse.train.train_step`). The
+    classes in ``every_batch`` join every batch; the others fill the remaining places at random.
 
     Parameters
     ----------
@@ -439,6 +440,9 @@ def fit_embedding(model, images, labels, steps: int = 500, classes_per_batch: in
     seed : int
         Seeds the batches, the augmentation and PyTorch: same seed, same device, same model.
     augment : bool
+    every_batch : list, tuple or 1-D array of int
+        Classes drawn into every batch (fewer than ``classes_per_batch``), e.g. the classes
+        closest to the task, so that their hardest triplets are mined at every step.
     device : torch.device or str, optional
         :func:`cvcourse.device` by default.
     progress : bool
@@ -464,16 +468,25 @@ def fit_embedding(model, images, labels, steps: int = 500, classes_per_batch: in
         raise ValueError(f"labels must hold at least classes_per_batch={per_batch} classes; got {len(members)}.")
     if min(len(m) for m in members.values()) < per_class:
         raise ValueError(f"every class must have at least images_per_class={per_class} images.")
+    always = np.asarray(every_batch) if isinstance(every_batch, (tuple, list, np.ndarray)) else None
+    if always is None or always.ndim != 1 or (always.size and always.dtype.kind not in "iu"):
+        raise TypeError(f"every_batch must be a list of integer classes; got {_describe(every_batch)}.")
+    always = np.unique(always.astype(np.int64))
+    always_set = set(always.tolist())
+    if not always_set <= set(members):
+        raise ValueError(f"every_batch names classes not in labels: {sorted(always_set - set(members))}.")
+    if len(always) >= per_batch:
+        raise ValueError(f"every_batch must name fewer than classes_per_batch={per_batch} classes; got {len(always)}.")
     seed_everything(seed)
     rng = np.random.default_rng(seed)
     device = _resolve_device(device)
     model.to(device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    names = np.array(sorted(members))
+    others = np.array([c for c in sorted(members) if c not in always_set])
     losses = []
     with progress_bar(steps, enabled=progress, unit="step") as bar:
         for _ in range(steps):
-            chosen = rng.choice(names, per_batch, replace=False)
+            chosen = np.concatenate([always, rng.choice(others, per_batch - len(always), replace=False)])
             index = np.concatenate([rng.choice(members[c], per_class, replace=False) for c in chosen])
             batch = random_affine(pixels[index], rng) if augment else pixels[index]
             loss, _ = train_step(model, batch.to(device), torch.as_tensor(classes[index], device=device),

@@ -207,3 +207,40 @@ def test_random_affine_identity_and_shape():
     torch.testing.assert_close(same, x, atol=1e-5, rtol=0)
     assert ml.random_affine(x, np.random.default_rng(0)).shape == x.shape
 
+
+
+class _RecordingNet(torch.nn.Module):
+    """Embeds an image by its mean pixel and records the means of every training batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(2))
+        self.batches = []
+
+    def forward(self, images):
+        means = images.mean(dim=(1, 2, 3))
+        if self.training:
+            self.batches.append(sorted(set(torch.round(means * 255).int().tolist())))
+        return torch.stack([means, 1 - means], 1) * self.weight
+
+
+def test_fit_embedding_every_batch_holds_the_named_classes():
+    labels = np.repeat(np.arange(6), 4)
+    images = np.broadcast_to((10 * labels).astype(np.uint8)[:, None, None], (24, 4, 4)).copy()  # class c: 10 c
+    net = _RecordingNet()
+    ml.fit_embedding(net, images, labels, steps=30, classes_per_batch=3, images_per_class=2,
+                     every_batch=[4, 1], augment=False, device="cpu", progress=False)
+    assert len(net.batches) == 30
+    assert all(len(b) == 3 and {10, 40} <= set(b) for b in net.batches)
+    assert len(set().union(*net.batches)) == 6  # the others still come at random
+    # no classes named: the same batches as without the option
+    plain, empty = _RecordingNet(), _RecordingNet()
+    for model, extra in ((plain, {}), (empty, {"every_batch": ()})):
+        ml.fit_embedding(model, images, labels, steps=10, classes_per_batch=3, images_per_class=2,
+                         augment=False, device="cpu", progress=False, **extra)
+    assert plain.batches == empty.batches
+    for bad, error, message in [([9], ValueError, r"not in labels: \[9\]"), ([0, 1, 2], ValueError, "fewer than"),
+                                ("1", TypeError, "every_batch"), (3, TypeError, "every_batch")]:
+        with pytest.raises(error, match=message):
+            ml.fit_embedding(net, images, labels, steps=1, classes_per_batch=3, images_per_class=2,
+                             every_batch=bad, device="cpu", progress=False)

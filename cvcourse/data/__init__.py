@@ -6,7 +6,8 @@ nothing is downloaded. :func:`list_images` names every image with its source and
 The synthetic scenes of the detection and segmentation chapters come from :mod:`.scenes` and
 :mod:`.segmentation` (:func:`segmentation_scenes`, with semantic and instance maps); the
 bAbI-style stories and questions of the memory networks (chapter 25) from :mod:`.babi`; letters
-and symbols rendered from matplotlib's fonts as MNIST-like images (chapter 18) from :mod:`.glyphs`.
+and symbols rendered from matplotlib's fonts as MNIST-like images (chapter 18) from :mod:`.glyphs`, and
+random pen-stroke characters in the same format from :mod:`.strokes`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .volumes import VOLUME_CLASSES, synthetic_volumes
 from .agents import AGENT_BEHAVIOURS, AGENT_TIME_STEP, Agents, synthetic_agents
 from .babi import BABI_TASKS, BabiExample, babi_questions
 from .glyphs import GLYPH_CHARACTERS, GLYPH_FONTS, glyph_images
+from .strokes import stroke_images
 
 # Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
 # chapters should not wait for.
@@ -36,7 +38,7 @@ __all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *
            "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes", "FLOW_KINDS", "VIDEO_CLIPS",
            "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes",
            "AGENT_BEHAVIOURS", "AGENT_TIME_STEP", "Agents", "synthetic_agents",
-           "BABI_TASKS", "BabiExample", "babi_questions", "GLYPH_CHARACTERS", "GLYPH_FONTS", "glyph_images",
+           "BABI_TASKS", "BabiExample", "babi_questions", "GLYPH_CHARACTERS", "GLYPH_FONTS", "glyph_images", "stroke_images",
            "ALPHABET", "TextImages", "text_lines", "polygon_coverage", "word_polygon"]
 
 
