@@ -212,7 +212,7 @@ def decode_boxes(offsets, anchors, weights=(1.0, 1.0, 1.0, 1.0), clip: float = m
 
     Examples
     --------
-    >>> decode_boxes([[0.2, 0.5, 0.0, 0.6931472]], [[0, 0, 10, 10]]).round(4)
+    >>> decode_boxes([[0.2, 0.5, 0.0, np.log(2)]], [[0, 0, 10, 10]]).round(4)
     array([[ 2.,  0., 12., 20.]])
     """
     anchors = as_boxes(anchors, "anchors")

@@ -130,8 +130,8 @@ def average_precision(scores, matched, num_ground_truth: int, recall_points: int
 
     Examples
     --------
-    >>> average_precision([0.9, 0.8, 0.7], [True, False, True], 2)
-    0.834983498349835
+    >>> round(average_precision([0.9, 0.8, 0.7], [True, False, True], 2), 6)
+    0.834983
     """
     recall_points = check_number(recall_points, "recall_points", low=2, integer=True)
     precision, recall = precision_recall_curve(scores, matched, num_ground_truth)

@@ -179,8 +179,10 @@ def roi_align(features, boxes, output_size, spatial_scale: float = 1.0, sampling
     Examples
     --------
     >>> features = np.arange(16.0).reshape(1, 1, 4, 4)
-    >>> roi_align(features, [[0, 0, 0, 2, 2]], 1, aligned=True)[0, 0]
+    >>> roi_align(features, [[0, 0, 0, 2, 2]], 1)[0, 0]  # samples at (0.5, 0.5), (0.5, 1.5), ...
     array([[5.]])
+    >>> roi_align(features, [[0, 0, 0, 2, 2]], 1, aligned=True)[0, 0]  # half a pixel up and left
+    array([[2.5]])
     """
     features = _features(features)
     rois = _rois(boxes, len(features))
