@@ -29,7 +29,8 @@ def test_images_are_mnist_like(seed, size):
         # the centre of mass is at the centre, to half a pixel, unless the one-pixel clear border stopped
         # the shift: then the ink touches row or column 1 (or size - 2) on the side it was moving towards
         for offset, inked in zip(mass - centre, (rows, cols)):
-            assert abs(offset) <= 0.5 + 1e-9 or (offset > 0 and inked[0] == 1) or (offset < 0 and inked[-1] == size - 2)
+            stopped = (offset > 0 and inked[0] == 1) or (offset < 0 and inked[-1] == size - 2)
+            assert abs(offset) <= 0.5 + 1e-9 or stopped
         assert box - 1 <= max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= box + 2  # the box, and faint edge pixels
         assert image.max() >= 200  # white on black
         assert image[0].max() == image[-1].max() == image[:, 0].max() == image[:, -1].max() == 0  # border clear

@@ -6,8 +6,8 @@ nothing is downloaded. :func:`list_images` names every image with its source and
 The synthetic scenes of the detection and segmentation chapters come from :mod:`.scenes` and
 :mod:`.segmentation` (:func:`segmentation_scenes`, with semantic and instance maps); the
 bAbI-style stories and questions of the memory networks (chapter 25) from :mod:`.babi`; letters
-and symbols rendered from matplotlib's fonts as MNIST-like images (chapter 18) from :mod:`.glyphs`, and
-random pen-stroke characters in the same format from :mod:`.strokes`.
+and symbols rendered from matplotlib's fonts as MNIST-like images (chapter 18) from :mod:`.glyphs`,
+and random pen-stroke characters in the same format from :mod:`.strokes`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ __all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *
            "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes", "FLOW_KINDS", "VIDEO_CLIPS",
            "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes",
            "AGENT_BEHAVIOURS", "AGENT_TIME_STEP", "Agents", "synthetic_agents",
-           "BABI_TASKS", "BabiExample", "babi_questions", "GLYPH_CHARACTERS", "GLYPH_FONTS", "glyph_images", "stroke_images",
+           "BABI_TASKS", "BabiExample", "babi_questions", "GLYPH_CHARACTERS", "GLYPH_FONTS", "glyph_images",
+           "stroke_images",
            "ALPHABET", "TextImages", "text_lines", "polygon_coverage", "word_polygon"]
 
 

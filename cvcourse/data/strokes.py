@@ -2,19 +2,19 @@
 training classes for one-shot learning).
 
 Few-shot recognition of new classes seems to depend more on the *number* of classes seen in
-training than on the images of each: Omniglot (Lake, Salakhutdinov and Tenenbaum 2015) has 1,623 handwritten characters
-from 50 alphabets, 20 drawings of each. No such data set ships offline (torchvision's Omniglot downloads at run time), but its
-recipe is easy to imitate: a character is a few pen strokes, and every drawing of it is the same
-strokes drawn by a slightly different hand. Here each class is 1 to 3 random cubic Bezier
-curves (a later stroke often starts on an earlier one, as pen strokes join); each of its
-images moves every control point a little, changes the pen's width, shears the drawing
-horizontally (about +-9 degrees) and stretches its width and height by a few per cent, and is
-prepared much as MNIST prepared its digits: white on black, fitted into a 20x20 box with its
-aspect ratio kept (the anti-aliased rim can add a faint pixel on each side), then moved by whole
-pixels so that its centre of mass is at the centre of the 28x28 image, as far as a one-pixel
-clear border allows (a few drawings stay up to 2 pixels off). The strokes are drawn at four
-times the resolution and averaged down, which anti-aliases them. The classes are random: none is
-chosen to look like anything in particular.
+training than on the images of each: Omniglot (Lake, Salakhutdinov and Tenenbaum 2015) has 1,623
+handwritten characters from 50 alphabets, 20 drawings of each. No such data set ships offline
+(torchvision's Omniglot downloads at run time), but its recipe is easy to imitate: a character is a
+few pen strokes, and every drawing of it is the same strokes drawn by a slightly different hand.
+Here each class is 1 to 3 random cubic Bezier curves (a later stroke often starts on an earlier
+one, as pen strokes join); each of its images moves every control point a little, changes the pen's
+width, shears the drawing horizontally (about +-9 degrees) and stretches its width and height by a
+few per cent, and is prepared much as MNIST prepared its digits: white on black, fitted into a
+20x20 box with its aspect ratio kept (the anti-aliased rim can add a faint pixel on each side),
+then moved by whole pixels so that its centre of mass is at the centre of the 28x28 image, as far
+as a one-pixel clear border allows (a few drawings stay up to 2 pixels off). The strokes are drawn
+at four times the resolution and averaged down, which anti-aliases them. The classes are random:
+none is chosen to look like anything in particular.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from .modern import (BasicBlock, Bottleneck, DenseBlock, DenseLayer, DenseNet, D
                      efficientnet_b0, mobilenet_v1, mobilenet_v2, plain_net, residual_net, resnet18,
                      resnet34, resnet50)
 from .pretrained import PretrainedClassifier, pretrained_classifier
-from .segmentation import (FCN, FPN, DeepSupervision, MaskHead, UNet, bilinear_kernel, deep_supervision_loss, double_conv,
-                           mask_loss, mask_targets, paste_masks, predict_labels)
+from .segmentation import (FCN, FPN, DeepSupervision, MaskHead, UNet, bilinear_kernel, deep_supervision_loss,
+                           double_conv, mask_loss, mask_targets, paste_masks, predict_labels)
 from .summary import LayerRow, Summary, conv_macs, summary
 from .volumetric import ResidualStage3d, VNet, segment_volumes, train_vnet
 

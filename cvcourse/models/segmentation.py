@@ -253,7 +253,8 @@ def deep_supervision_loss(outputs, target, side_weight: float = 0.5) -> torch.Te
     1.0397
     """
     side_weight = check_number(side_weight, "side_weight", low=0)
-    if not isinstance(outputs, (list, tuple)) or not outputs or not all(isinstance(o, torch.Tensor) for o in outputs):
+    if not isinstance(outputs, (list, tuple)) or not outputs or not all(
+            isinstance(o, torch.Tensor) for o in outputs):
         raise TypeError(f"outputs must be a list of score tensors (N, C, H, W), the main ones first; "
                         f"got {_describe(outputs)}.")
     main, *sides = outputs
