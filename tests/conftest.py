@@ -35,6 +35,16 @@ def chapter_names() -> list[str]:
     return chapter_tool.chapter_names()
 
 
+def public_module_names() -> list[str]:
+    """cvcourse and every submodule whose dotted name has no private (``_``) part."""
+    import pkgutil
+
+    import cvcourse
+
+    return ["cvcourse"] + [info.name for info in pkgutil.walk_packages(cvcourse.__path__, "cvcourse.")
+                           if not any(part.startswith("_") for part in info.name.split("."))]
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
     """The website, built once per test run into a temporary folder (its ``_build/html``).

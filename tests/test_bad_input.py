@@ -18,15 +18,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
-import pkgutil
 import re
 import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-
-import cvcourse
+from conftest import public_module_names
 
 #: The bad first arguments, by what a message would call them.
 BAD_INPUTS = {
@@ -43,12 +41,7 @@ BAD_INPUTS = {
 
 def public_modules() -> list:
     """cvcourse and every submodule whose dotted name has no private (``_``) part."""
-    names = ["cvcourse"] + [
-        info.name
-        for info in pkgutil.walk_packages(cvcourse.__path__, "cvcourse.")
-        if not any(part.startswith("_") for part in info.name.split("."))
-    ]
-    return [importlib.import_module(name) for name in names]
+    return [importlib.import_module(name) for name in public_module_names()]
 
 
 def _is_exception(obj) -> bool:

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import doctest
 import importlib
-import pkgutil
 
 import pytest
+from conftest import public_module_names
 
-import cvcourse
-
-MODULES = ["cvcourse"] + [info.name for info in pkgutil.walk_packages(cvcourse.__path__, "cvcourse.")
-                          if not any(part.startswith("_") for part in info.name.split("."))]
+MODULES = public_module_names()
 
 
 @pytest.mark.parametrize("name", MODULES)
