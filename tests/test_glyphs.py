@@ -47,3 +47,43 @@ def test_default_set_and_cache_return_copies():
 def test_bad_arguments_are_named(kwargs, error):
     with pytest.raises(error, match=next(iter(kwargs))):
         glyph_images(**kwargs)
+
+
+def test_font_characters_are_many_distinct_and_never_digits():
+    import unicodedata
+
+    from cvcourse.data.glyphs import _DIGIT_SIMILARITY, _LOOK_ALIKE, _rendered, _shapes, font_characters
+
+    characters = font_characters()
+    assert len(characters) >= 1000 and len(set(characters)) == len(characters)
+    assert not set(characters) & (set(GLYPH_CHARACTERS) | _LOOK_ALIKE)
+    assert not any(c.isnumeric() or "DIGIT" in unicodedata.name(c) for c in characters)
+    assert "а" not in characters and "з" not in characters  # Cyrillic a repeats Latin a; ze looks like a 3
+    images, labels = _rendered(characters, (GLYPH_FONTS[0],), (0,), 28)
+    assert labels.tolist() == list(range(len(characters)))  # every kept character has ink
+    shapes = _shapes(images)
+    similar = shapes @ shapes.T
+    np.fill_diagonal(similar, 0)
+    assert similar.max() < 0.9  # no two count as one shape
+    known, _ = _rendered(GLYPH_CHARACTERS, (GLYPH_FONTS[0],), (0,), 28)
+    assert (shapes @ _shapes(known).T).max() < 0.9
+    digits, _ = _rendered("0123456789", (GLYPH_FONTS[0],), (0,), 28)
+    assert (shapes @ _shapes(digits).T).max() < _DIGIT_SIMILARITY
+    assert font_characters() == characters  # deterministic
+    assert len(font_characters(similarity=0.8)) < len(characters)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    (dict(font="nofont.ttf"), ValueError), (dict(font=None), TypeError),
+    (dict(similarity=0), ValueError), (dict(similarity=1.5), ValueError),
+])
+def test_font_characters_bad_arguments_are_named(kwargs, error):
+    from cvcourse.data.glyphs import font_characters
+
+    with pytest.raises(error, match=next(iter(kwargs))):
+        font_characters(**kwargs)
+
+
+def test_an_inkless_character_is_skipped():
+    images, labels = glyph_images("A\u00a0B", fonts=GLYPH_FONTS[:1], strokes=(0,))  # a no-break space between
+    assert labels.tolist() == [0, 2]

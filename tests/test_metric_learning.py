@@ -244,3 +244,32 @@ def test_fit_embedding_every_batch_holds_the_named_classes():
         with pytest.raises(error, match=message):
             ml.fit_embedding(net, images, labels, steps=1, classes_per_batch=3, images_per_class=2,
                              every_batch=bad, device="cpu", progress=False)
+
+
+def test_fit_embedding_follows_one_cycle_and_learns(monkeypatch):
+    from cvcourse import train
+
+    rates, real_step = [], train.train_step
+
+    def recording_step(model, images, labels, optimizer, loss_fn):
+        rates.append(optimizer.param_groups[0]["lr"])
+        return real_step(model, images, labels, optimizer, loss_fn)
+
+    monkeypatch.setattr(train, "train_step", recording_step)
+    images, labels = mnist_arrays("test")
+    keep = labels < 4
+    torch.manual_seed(0)
+    net = ml.EmbeddingNet(embedding_dim=16, channels=8)
+    before = ml.n_way_k_shot_accuracy(ml.embed(net, images[keep]), labels[keep], n_way=4, episodes=200)
+    losses = ml.fit_embedding(net, images[keep], labels[keep], steps=60, classes_per_batch=4, images_per_class=8,
+                              lr=3e-3, device="cpu", progress=False)
+    after = ml.n_way_k_shot_accuracy(ml.embed(net, images[keep]), labels[keep], n_way=4, episodes=200)
+    assert len(rates) == 60
+    assert rates[0] == pytest.approx(3e-3 / 25) and max(rates) == pytest.approx(3e-3, rel=1e-3)
+    assert int(np.argmax(rates)) == pytest.approx(0.3 * 60, abs=1) and rates[-1] < 1e-5
+    assert np.mean(losses[-10:]) < 0.7 * np.mean(losses[:10]) and after > before + 0.1, (before, after)
+
+
+def test_embedding_net_pools_straight_after_each_convolution():
+    kinds = [type(layer).__name__ for layer in ml.EmbeddingNet(channels=4).features]
+    assert kinds == ["Conv2d", "MaxPool2d", "BatchNorm2d", "ReLU"] * 2 + ["Flatten"]

@@ -23,7 +23,7 @@ from .flow import FLOW_KINDS, VIDEO_CLIPS, flow_sequence, stereo_flow, video_fra
 from .volumes import VOLUME_CLASSES, synthetic_volumes
 from .agents import AGENT_BEHAVIOURS, AGENT_TIME_STEP, Agents, synthetic_agents
 from .babi import BABI_TASKS, BabiExample, babi_questions
-from .glyphs import GLYPH_CHARACTERS, GLYPH_FONTS, glyph_images
+from .glyphs import GLYPH_CHARACTERS, GLYPH_FONTS, font_characters, glyph_images
 from .strokes import stroke_images
 
 # Loaded from cvcourse.data.datasets on first use: they need PyTorch, which the NumPy
@@ -38,8 +38,8 @@ __all__ = ["ImageInfo", "list_images", "load_image", "mnist_subset", "digits", *
            "SEGMENTATION_CLASSES", "segmentation_scenes", "instance_boxes", "FLOW_KINDS", "VIDEO_CLIPS",
            "flow_sequence", "stereo_flow", "video_frames", "VOLUME_CLASSES", "synthetic_volumes",
            "AGENT_BEHAVIOURS", "AGENT_TIME_STEP", "Agents", "synthetic_agents",
-           "BABI_TASKS", "BabiExample", "babi_questions", "GLYPH_CHARACTERS", "GLYPH_FONTS", "glyph_images",
-           "stroke_images",
+           "BABI_TASKS", "BabiExample", "babi_questions", "GLYPH_CHARACTERS", "GLYPH_FONTS", "font_characters",
+           "glyph_images", "stroke_images",
            "ALPHABET", "TextImages", "text_lines", "polygon_coverage", "word_polygon"]
 
 
