@@ -118,9 +118,10 @@ class EmbeddingNet(nn.Module):
     normalisation and ReLU work on a quarter of the pixels: in the channels-last layout that
     :func:`fit_embedding` uses, a training step of chapter 18 took 23 ms on two CPU cores,
     against 36 ms with the usual order (convolution, normalisation, ReLU, pooling), at about the
-    same accuracy (85.1% against 85.5% one-shot in one trial). The two orders are nearly the same network: max pooling commutes with ReLU
-    exactly, and with batch normalisation (an increasing map per channel while its scale is
-    positive) up to the statistics, which are taken after pooling here.
+    same accuracy (85.1% against 85.5% one-shot in one trial). The two orders are nearly the
+    same network: max pooling commutes with ReLU exactly, and with batch normalisation (an
+    increasing map per channel while its scale is positive) up to the statistics, which are
+    taken after pooling here.
 
     Parameters
     ----------

@@ -145,16 +145,16 @@ def font_characters(font: str = GLYPH_FONTS[0], similarity: float = 0.9) -> str:
     NUMERAL, NUMBER, FRACTION, ROMAN, TONE (Zhuang tone letters are drawn as 2, 5 and 6),
     SUPERSCRIPT, SUBSCRIPT, MODIFIER, COMBINING, BOX, BLOCK, SHADE, BRAILLE and ZERO to TEN,
     and it is neither in :data:`GLYPH_CHARACTERS` nor one of the upper-case letters left out
-    of it. Each candidate is drawn in ``font`` as :func:`glyph_images` draws
-    it (one without ink is dropped) and compared by shape: the cosine similarity of the two
-    images, each blurred by a Gaussian of sigma 1 pixel so that stroke width and one-pixel
-    offsets matter little. A candidate is dropped if it is at least 0.8 similar to one of the
+    of it. Each candidate is drawn in ``font`` as :func:`glyph_images` draws it (one without
+    ink is dropped) and compared by shape: the cosine similarity of the two images, each
+    blurred by a Gaussian of sigma 1 pixel so that stroke width and one-pixel offsets matter
+    little. A candidate is dropped if it is at least 0.8 similar to one of the
     digits 0-9 drawn in the font (only typeset digits are compared, never handwritten ones), or
     at least ``similarity`` to a character of :data:`GLYPH_CHARACTERS` or to a candidate kept
     before it, in code-point order. So Cyrillic "а" goes (it repeats Latin "a"), and so does
     Cyrillic "з", which looks like a 3; Cyrillic "Ж" stays. The digit filter applies to these
     characters only, not to :data:`GLYPH_CHARACTERS` (whose "B", "g", "δ" and "s" are as close
-    to a digit), and compares the font's regular style only.
+    to a digit), and compares the drawings in ``font`` only (not in other styles or widths).
 
     Parameters
     ----------
