@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import re
+import shlex
+import sys
+import tomllib
 
 import nbformat
 import pytest
@@ -78,6 +83,43 @@ def test_table_of_contents_lists_every_chapter():
     assert listed == set(chapter_names()), "_toc.yml must list exactly the chapters in solutions/"
     for file in files:
         assert any((ROOT / f"{file}{suffix}").exists() for suffix in (".md", ".ipynb")), file
+
+
+def _distribution_name(requirement: str) -> str:
+    """A requirement's distribution name, normalised as PEP 503 does ("Grad_CAM>=1" -> "grad-cam")."""
+    return re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.-]+", requirement.strip()).group()).lower()
+
+
+def _imported_modules(source: str) -> set[str]:
+    """Top-level modules a code cell imports (IPython's % and ! lines read as ``pass``)."""
+    tree = ast.parse(re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.M))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("name", chapter_names())
+def test_colab_cell_installs_every_package_the_chapter_imports(name):
+    # On Colab a chapter has the course's dependencies (pyproject.toml) and what its install cell
+    # adds; the development extra (the oracles) is not there, so a chapter that imports an oracle
+    # installs it itself.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    available = {_distribution_name(r) for r in project["dependencies"]}
+    cells = [cell.source for cell in chapter_tool.read_source(name).cells if cell.cell_type == "code"]
+    for colab in (source for source in cells if "google.colab" in source):
+        for arguments in re.findall(r"%pip install ([^#\n]*)", colab):
+            # "cvcourse @ git+https://..." is the course itself, already counted
+            available |= {_distribution_name(a) for a in shlex.split(arguments) if not a.startswith("-") and "@" not in a}
+    distributions = importlib.metadata.packages_distributions()
+    imported = set().union(*map(_imported_modules, cells)) - set(sys.stdlib_module_names) - {"cvcourse"}
+    missing = {module: distributions.get(module, ["?"]) for module in sorted(imported)
+               if not available & {_distribution_name(d) for d in distributions.get(module, [module])}}
+    assert not missing, (f"{name} imports {missing} (module: distributions), which Colab would not have: add them "
+                         "to the chapter's Colab cell (%pip install --quiet ...) or to the dependencies")
 
 
 @pytest.mark.parametrize("name", chapter_names())
