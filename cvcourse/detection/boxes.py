@@ -138,16 +138,18 @@ def box_area(boxes) -> np.ndarray:
 
 
 def _area(boxes: np.ndarray) -> np.ndarray:
-    return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return (boxes[..., 2] - boxes[..., 0]) * (boxes[..., 3] - boxes[..., 1])
 
 
 def _intersection_union(first: np.ndarray, second: np.ndarray):
-    """Pairwise intersection and union areas of two checked xyxy arrays, each (N, M)."""
-    top_left = np.maximum(first[:, None, :2], second[None, :, :2])
-    bottom_right = np.minimum(first[:, None, 2:], second[None, :, 2:])
+    """Pairwise intersection and union areas of two checked xyxy arrays, (..., N, 4) and
+    (..., M, 4), each (..., N, M); leading axes broadcast (e.g. one set of anchors against
+    the boxes of many images)."""
+    top_left = np.maximum(first[..., :, None, :2], second[..., None, :, :2])
+    bottom_right = np.minimum(first[..., :, None, 2:], second[..., None, :, 2:])
     sides = np.clip(bottom_right - top_left, 0, None)
     intersection = sides[..., 0] * sides[..., 1]
-    union = _area(first)[:, None] + _area(second)[None, :] - intersection
+    union = _area(first)[..., :, None] + _area(second)[..., None, :] - intersection
     return intersection, union
 
 

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._validate import _describe, as_array, check_finite, check_number
-from .boxes import as_boxes, batched_nms
+from .boxes import _intersection_union, as_boxes, batched_nms
 
 __all__ = ["conv_block", "ClassifyLocalise", "localisation_loss", "LandmarkNet", "GridDetector",
            "grid_targets", "grid_loss", "decode_grid", "detect", "fit_model", "images_to_tensor",
@@ -238,12 +238,8 @@ def _batched_grid_targets(boxes, labels, grid_size, stride, sizes, all_anchors) 
     shape = (len(boxes), grid_size, grid_size, count)
     target = {"object": np.zeros(shape, bool), "offsets": np.zeros((*shape, 4)), "label": np.full(shape, -1, np.int64)}
     # every anchor against every box of its image: (N, S * S * A, K), as box_iou without its checks
-    top_left = np.maximum(all_anchors[None, :, None, :2], padded[:, None, :, :2])
-    bottom_right = np.minimum(all_anchors[None, :, None, 2:], padded[:, None, :, 2:])
-    intersection = np.prod(np.clip(bottom_right - top_left, 0, None), axis=-1)
+    intersection, union = _intersection_union(all_anchors, padded)
     width, height = padded[..., 2] - padded[..., 0], padded[..., 3] - padded[..., 1]
-    union = ((all_anchors[:, 2] - all_anchors[:, 0]) * (all_anchors[:, 3] - all_anchors[:, 1]))[None, :, None] \
-        + (width * height)[:, None, :] - intersection
     with np.errstate(invalid="ignore", divide="ignore"):
         overlap = np.where(valid[:, None, :], np.nan_to_num(intersection / union), 0).max(axis=2)
     target["ignore"] = overlap.reshape(shape) > 0.5
