@@ -147,7 +147,7 @@ def test_unet_levels_and_deep_supervision():
     levels = unet.levels(x)
     assert [tuple(m.shape[1:]) for m in levels] == [(32, 2, 2), (16, 4, 4), (8, 8, 8), (4, 16, 16)]
     assert torch.equal(levels[-1], unet.features(x))
-    trainer = models.DeepSupervision(unet, 3)
+    trainer = models.DeepSupervision(unet)
     outputs = trainer(x)
     assert len(outputs) == 4 and all(o.shape == (2, 3, 16, 16) for o in outputs)
     assert torch.equal(outputs[0], unet(x))  # the main output is the U-Net's own
@@ -172,10 +172,8 @@ def test_unet_levels_and_deep_supervision():
     for bad in ({"momentum": 1}, {"side_weight": -1}, {"epochs": 0}):  # refused before any scene is drawn
         with pytest.raises(ValueError, match=next(iter(bad))):
             segmentation.train_unet_on_scenes(**bad, progress=False)
-    with pytest.raises(ValueError, match="3 classes"):
-        models.DeepSupervision(unet, 4)
     with pytest.raises(TypeError, match="UNet"):
-        models.DeepSupervision(models.FCN(2, 3), 3)
+        models.DeepSupervision(models.FCN(2, 3))
     with pytest.raises(TypeError, match="list of score tensors"):
         models.deep_supervision_loss(outputs[0], target)
 

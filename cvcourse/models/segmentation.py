@@ -205,26 +205,22 @@ class DeepSupervision(nn.Module):
     Parameters
     ----------
     unet : UNet
-    num_classes : int
-        Must equal the U-Net's number of classes.
+        The side classifiers score as many classes as its head.
 
     Examples
     --------
-    >>> outputs = DeepSupervision(UNet(3, 4, depth=2, width=4), 4)(torch.zeros(1, 3, 16, 16))
+    >>> outputs = DeepSupervision(UNet(3, 4, depth=2, width=4))(torch.zeros(1, 3, 16, 16))
     >>> [tuple(scores.shape) for scores in outputs]
     [(1, 4, 16, 16), (1, 4, 16, 16), (1, 4, 16, 16)]
     """
 
-    def __init__(self, unet: UNet, num_classes: int):
+    def __init__(self, unet: UNet):
         super().__init__()
         if not isinstance(unet, UNet):
             raise TypeError(f"unet must be a cvcourse.models.UNet; got {_describe(unet)}.")
-        (num_classes,) = check_counts(num_classes=num_classes)
-        if num_classes != unet.head.out_channels:
-            raise ValueError(f"num_classes must be the U-Net's {unet.head.out_channels} classes; got {num_classes}.")
         self.unet = unet
         width = unet.head.in_channels
-        self.side = nn.ModuleList([nn.Conv2d(width * 2**level, num_classes, 1)
+        self.side = nn.ModuleList([nn.Conv2d(width * 2**level, unet.head.out_channels, 1)
                                    for level in reversed(range(1, unet.depth + 1))])
 
     def forward(self, x):
@@ -519,7 +515,7 @@ def train_unet_on_scenes(count: int = 1600, epochs: int = 3, batch_size: int = 1
                         shuffle=True)
     num_classes = int(semantic.max()) + 1
     model = UNet(3, num_classes, depth, width)
-    trainer = DeepSupervision(model, num_classes)
+    trainer = DeepSupervision(model)
     optimizer = torch.optim.Adam(trainer.parameters(), lr=lr, betas=(momentum, 0.999))
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
     losses = fit_model(trainer, loader, lambda outputs, target: deep_supervision_loss(outputs, target, side_weight),
