@@ -18,7 +18,9 @@ and decides by distance. The pieces:
 - :func:`error_rates` and :func:`verification_roc` score a verifier (false-accept and
   false-reject rates, ROC curve, AUC, the threshold at a target false-accept rate), as
   ``sklearn.metrics.roc_curve`` does; :func:`n_way_k_shot_accuracy` scores one-shot and
-  few-shot identification on classes the network never saw.
+  few-shot identification on classes the network never saw, inductively (each query alone)
+  or transductively (:func:`refine_prototypes`: the queries of an episode move the class
+  prototypes, soft k-means as in Ren et al. 2018).
 
 The losses work on PyTorch tensors (they train networks); the scores work on NumPy arrays.
 PyTorch is imported when this module is.
@@ -50,6 +52,7 @@ __all__ = [
     "VerificationROC",
     "verification_roc",
     "few_shot_episodes",
+    "refine_prototypes",
     "n_way_k_shot_accuracy",
 ]
 
@@ -669,7 +672,7 @@ def verification_roc(distances, same, target_far: float = 0.01) -> VerificationR
 
 
 def few_shot_episodes(labels, n_way: int = 5, k_shot: int = 1, queries: int = 5, episodes: int = 1000,
-                      seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+                      seed: int = 0, query_alpha: float | None = None) -> list[tuple[np.ndarray, np.ndarray | list]]:
     """Draw N-way K-shot episodes: N classes, K support and ``queries`` query images of each.
 
     Parameters
@@ -678,12 +681,22 @@ def few_shot_episodes(labels, n_way: int = 5, k_shot: int = 1, queries: int = 5,
         The class of every image in the pool.
     n_way, k_shot, queries, episodes : int
     seed : int
+    query_alpha : float, optional
+        If given, the episode's ``n_way * queries`` queries are shared among its classes
+        unevenly: the class proportions are drawn from a symmetric Dirichlet distribution with
+        this concentration (Veilleux et al. 2021, who proposed it for testing transductive
+        methods; smaller, more uneven; 1 is uniform over all proportions), and the counts here
+        from the multinomial distribution with those proportions. A class may then get no query
+        at all. Only classes with at least ``k_shot + n_way * queries`` images are drawn, since
+        one class may get every query.
 
     Returns
     -------
     list of (support, query)
-        Index arrays into ``labels`` of shapes (n_way, k_shot) and (n_way, queries); row
-        ``i`` of both belongs to the episode's ``i``-th class.
+        ``support`` is an index array into ``labels`` of shape (n_way, k_shot), row ``i`` the
+        episode's ``i``-th class. ``query`` is an index array of shape (n_way, queries) whose
+        row ``i`` holds that class's queries, or, with ``query_alpha``, a list of n_way index
+        arrays of varying lengths. Either way ``query[i]`` are the queries of class ``i``.
     """
     labels = as_array(labels, "labels")
     check_ndim(labels, 1, "labels", " (one class per image)")
@@ -693,35 +706,119 @@ def few_shot_episodes(labels, n_way: int = 5, k_shot: int = 1, queries: int = 5,
     k_shot = check_number(k_shot, "k_shot", low=1, integer=True)
     queries = check_number(queries, "queries", low=1, integer=True)
     episodes = check_number(episodes, "episodes", low=1, integer=True)
+    if query_alpha is not None:
+        query_alpha = check_number(query_alpha, "query_alpha", low=0, low_inclusive=False, finite=True)
+    # uneven queries may all fall on one class, which must then hold them all
+    most = queries if query_alpha is None else n_way * queries
     classes, counts = np.unique(labels, return_counts=True)
-    usable = classes[counts >= k_shot + queries]
+    usable = classes[counts >= k_shot + most]
     if len(usable) < n_way:
-        raise ValueError(f"labels must have n_way={n_way} classes with k_shot + queries = {k_shot + queries} "
-                         f"images each; got {len(usable)}.")
+        raise ValueError(f"labels must have n_way={n_way} classes with k_shot + {'' if query_alpha is None else 'n_way * '}"
+                         f"queries = {k_shot + most} images each; got {len(usable)}.")
     members = {c: np.flatnonzero(labels == c) for c in usable}
     rng = np.random.default_rng(seed)
     drawn = []
     for _ in range(episodes):
         chosen = rng.choice(usable, n_way, replace=False)
-        picks = np.stack([rng.choice(members[c], k_shot + queries, replace=False) for c in chosen])
-        drawn.append((picks[:, :k_shot], picks[:, k_shot:]))
+        if query_alpha is None:
+            picks = np.stack([rng.choice(members[c], k_shot + queries, replace=False) for c in chosen])
+            drawn.append((picks[:, :k_shot], picks[:, k_shot:]))
+            continue
+        shares = rng.multinomial(n_way * queries, rng.dirichlet(np.full(n_way, query_alpha)))
+        picks = [rng.choice(members[c], k_shot + share, replace=False) for c, share in zip(chosen, shares)]
+        drawn.append((np.stack([p[:k_shot] for p in picks]), [p[k_shot:] for p in picks]))
     return drawn
 
 
+def _squared_distances(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """(Q, N) squared Euclidean distances from every point to every centre."""
+    return ((points[:, None, :] - centres[None]) ** 2).sum(-1)
+
+
+def refine_prototypes(prototypes, queries, k_shot: int = 1, steps: int = 1, temperature: float = 0.2) -> np.ndarray:
+    """Move class prototypes towards the unlabelled queries of their episode (soft k-means).
+
+    Transductive inference (Ren et al. 2018): each step gives every query a soft membership
+    of each class, the softmax over classes of ``-squared distance / temperature``, and moves
+    every prototype to the weighted mean of its K support embeddings (weight 1 each) and the
+    queries (weighted by their membership)::
+
+        w[q, c] = softmax_c(-|x_q - p_c|^2 / temperature)
+        p_c <- (K * mean of c's support + sum_q w[q, c] x_q) / (K + sum_q w[q, c])
+
+    The support mean stays fixed: every step starts from it and the current memberships. The
+    memberships are the responsibilities of a mixture of spherical Gaussians with equal
+    weights and variance ``temperature / 2``, as ``sklearn.mixture.GaussianMixture`` computes
+    them.
+
+    Parameters
+    ----------
+    prototypes : array_like, shape (N, D)
+        The mean support embedding of each class.
+    queries : array_like, shape (Q, D)
+        The episode's unlabelled query embeddings.
+    k_shot : int
+        Support images behind each prototype (its weight).
+    steps : int
+        Refinement steps; 0 returns the prototypes unchanged.
+    temperature : float
+        Softness of the memberships (smaller, closer to hard k-means).
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, D)
+
+    Examples
+    --------
+    >>> refine_prototypes([[0.0], [4.0]], [[1.0], [3.0], [5.0]], steps=1, temperature=1e-3)
+    array([[0.5],
+           [4. ]])
+    """
+    prototypes = as_array(prototypes, "prototypes").astype(np.float64)
+    queries = as_array(queries, "queries").astype(np.float64)
+    check_ndim(prototypes, 2, "prototypes", " (N, D): one prototype per row")
+    check_ndim(queries, 2, "queries", " (Q, D): one query per row")
+    check_not_empty(prototypes, "prototypes")
+    for values, name in [(prototypes, "prototypes"), (queries, "queries")]:
+        if not np.isfinite(values).all():
+            raise ValueError(f"{name} must hold finite numbers; they contain NaN or infinity.")
+    if queries.shape[1] != prototypes.shape[1]:
+        raise ValueError(f"queries must have the prototypes' length D={prototypes.shape[1]}; got {queries.shape[1]}.")
+    k_shot = check_number(k_shot, "k_shot", low=1, integer=True)
+    steps = check_number(steps, "steps", low=0, integer=True)
+    temperature = check_number(temperature, "temperature", low=0, low_inclusive=False, finite=True)
+    support_sum = k_shot * prototypes
+    refined = prototypes
+    for _ in range(steps):
+        logits = -_squared_distances(queries, refined) / temperature
+        weights = np.exp(logits - logits.max(1, keepdims=True))
+        weights /= weights.sum(1, keepdims=True)
+        refined = (support_sum + weights.T @ queries) / (k_shot + weights.sum(0))[:, None]
+    return refined
+
+
 def n_way_k_shot_accuracy(embeddings, labels, n_way: int = 5, k_shot: int = 1, queries: int = 5,
-                          episodes: int = 1000, seed: int = 0) -> float:
+                          episodes: int = 1000, seed: int = 0, transductive_steps: int = 0,
+                          temperature: float = 0.2, query_alpha: float | None = None) -> float:
     """Few-shot identification accuracy by the nearest class mean ("prototype").
 
     In every episode of :func:`few_shot_episodes`, each class is represented by the mean of
     its K support embeddings (Snell, Swersky and Zemel 2017; with K = 1, the single support
     image itself), and each query is given the class of the nearest prototype (Euclidean).
+    That is **inductive**: each query is decided alone. With ``transductive_steps`` > 0 the
+    prototypes are first moved by the episode's queries together (:func:`refine_prototypes`),
+    which is **transductive** and assumes the queries arrive as a batch.
 
     Parameters
     ----------
     embeddings : array_like, shape (M, D)
     labels : array_like of int, shape (M,)
-    n_way, k_shot, queries, episodes, seed
+    n_way, k_shot, queries, episodes, seed, query_alpha
         As in :func:`few_shot_episodes`.
+    transductive_steps : int
+        Soft k-means steps of :func:`refine_prototypes`; 0 (the default) is inductive.
+    temperature : float
+        As in :func:`refine_prototypes`.
 
     Returns
     -------
@@ -736,12 +833,13 @@ def n_way_k_shot_accuracy(embeddings, labels, n_way: int = 5, k_shot: int = 1, q
     labels = as_array(labels, "labels")
     if labels.shape != (len(embeddings),):
         raise ValueError(f"labels must hold one class per embedding, shape ({len(embeddings)},); got {labels.shape}.")
+    transductive_steps = check_number(transductive_steps, "transductive_steps", low=0, integer=True)
     embeddings = embeddings.astype(np.float64)
     correct = total = 0
-    for support, query in few_shot_episodes(labels, n_way, k_shot, queries, episodes, seed):
-        prototypes = embeddings[support].mean(axis=1)  # (n_way, D)
-        points = embeddings[query.ravel()]
-        nearest = ((points[:, None, :] - prototypes[None]) ** 2).sum(-1).argmin(1)
-        correct += int((nearest == np.repeat(np.arange(len(support)), query.shape[1])).sum())
-        total += query.size
+    for support, query in few_shot_episodes(labels, n_way, k_shot, queries, episodes, seed, query_alpha):
+        points = embeddings[np.concatenate(list(query))]
+        truth = np.repeat(np.arange(n_way), [len(q) for q in query])
+        prototypes = refine_prototypes(embeddings[support].mean(axis=1), points, k_shot, transductive_steps, temperature)
+        correct += int((_squared_distances(points, prototypes).argmin(1) == truth).sum())
+        total += len(truth)
     return correct / total

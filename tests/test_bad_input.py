@@ -220,6 +220,7 @@ SAMPLES_FOR = {
     "cvcourse.metric_learning.fit_embedding": {"images": lambda: np.zeros((4, 8, 8)),
                                                "labels": lambda: np.array([0, 0, 1, 1])},
     "cvcourse.metric_learning.embed": {"images": lambda: np.zeros((2, 8, 8))},
+    "cvcourse.metric_learning.refine_prototypes": {"queries": lambda: np.zeros((3, 6))},
     "cvcourse.metrics.dice.dice_loss": {"target": lambda: _torch_batch()[1][:, None, None].expand(2, 4, 4)},
     "cvcourse.nn.transpose.conv_transpose_backward": {"x": lambda: _gray((1, 1, 3, 3)),
                                                       "w": lambda: _gray((1, 1, 2, 2))},

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestCentroid
 
 from cvcourse import metric_learning as ml
@@ -187,6 +188,91 @@ def test_n_way_k_shot_extremes():
     assert ml.n_way_k_shot_accuracy(separated, labels, 5, 1, 5, episodes=10) == 1.0
     same_point = np.zeros((30, 3))  # every prototype ties: the first class wins, 1 / n_way
     assert ml.n_way_k_shot_accuracy(same_point, labels, 5, 1, 5, episodes=10) == pytest.approx(0.2)
+
+
+def test_uneven_episodes_share_the_queries_by_a_dirichlet_draw():
+    labels = np.repeat(np.arange(7), 30)
+    episodes = ml.few_shot_episodes(labels, n_way=5, k_shot=2, queries=4, episodes=200, seed=5, query_alpha=1.0)
+    shares = np.array([[len(q) for q in query] for _, query in episodes])
+    assert (shares.sum(1) == 20).all() and (shares == 0).any() and len({tuple(row) for row in shares}) > 100
+    for support, query in episodes[:20]:
+        assert support.shape == (5, 2) and len(query) == 5
+        assert not set(support.ravel()) & set(np.concatenate(query))
+        assert all(set(labels[np.r_[s, q]].tolist()) == {labels[s[0]]} for s, q in zip(support, query))
+    again = ml.few_shot_episodes(labels, n_way=5, k_shot=2, queries=4, episodes=200, seed=5, query_alpha=1.0)
+    assert all((a[0] == b[0]).all() and all((x == y).all() for x, y in zip(a[1], b[1])) for a, b in zip(episodes, again))
+    # larger concentrations share more evenly
+    even = ml.few_shot_episodes(labels, n_way=5, k_shot=2, queries=4, episodes=200, seed=5, query_alpha=100.0)
+    assert np.array([[len(q) for q in query] for _, query in even]).std() < shares.std() / 2
+    with pytest.raises(ValueError, match="n_way \\* queries = 22"):
+        ml.few_shot_episodes(np.repeat(np.arange(7), 10), n_way=5, k_shot=2, queries=4, query_alpha=1.0)
+    with pytest.raises(ValueError, match="query_alpha"):
+        ml.few_shot_episodes(labels, query_alpha=0.0)
+
+
+def _sklearn_responsibilities(prototypes, queries, temperature):
+    """Soft memberships from scikit-learn: equal-weight spherical Gaussians of variance T / 2."""
+    count = len(prototypes)
+    mixture = GaussianMixture(n_components=count, covariance_type="spherical")
+    mixture.weights_ = np.full(count, 1 / count)
+    mixture.means_ = prototypes
+    mixture.covariances_ = np.full(count, temperature / 2)
+    mixture.precisions_cholesky_ = 1 / np.sqrt(mixture.covariances_)
+    return mixture.predict_proba(queries)
+
+
+@pytest.mark.parametrize("k_shot, steps, temperature", [(1, 1, 0.2), (3, 2, 0.5), (2, 4, 1.5)])
+def test_refine_prototypes_follows_sklearn_memberships(k_shot, steps, temperature):
+    prototypes = rng.normal(size=(5, 6))
+    queries = rng.normal(size=(23, 6))
+    expected = prototypes
+    for _ in range(steps):
+        weights = _sklearn_responsibilities(expected, queries, temperature)
+        expected = (k_shot * prototypes + weights.T @ queries) / (k_shot + weights.sum(0))[:, None]
+    np.testing.assert_allclose(ml.refine_prototypes(prototypes, queries, k_shot, steps, temperature), expected,
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(ml.refine_prototypes(prototypes, queries, k_shot, 0, temperature), prototypes)
+
+
+def test_refine_prototypes_by_hand_and_far_queries():
+    # hard memberships: 1 -> class 0, 3 and 5 -> class 1; class 0 averages 0 and 1, class 1 4, 3 and 5
+    np.testing.assert_allclose(ml.refine_prototypes([[0.0], [4.0]], [[1.0], [3.0], [5.0]], temperature=1e-3),
+                               [[0.5], [4.0]])
+    # with K = 3 the support mean weighs three times as much
+    np.testing.assert_allclose(ml.refine_prototypes([[0.0], [4.0]], [[1.0]], k_shot=3, temperature=1e-3),
+                               [[0.25], [4.0]])
+    # a query 1,000 units away: the softmax must not overflow
+    out = ml.refine_prototypes([[0.0], [1.0]], [[1000.0]], temperature=1e-3)
+    assert np.isfinite(out).all() and out[0, 0] == 0.0
+    with pytest.raises(ValueError, match="length D=2"):
+        ml.refine_prototypes(np.zeros((3, 2)), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="temperature"):
+        ml.refine_prototypes(np.zeros((3, 2)), np.zeros((4, 2)), temperature=0)
+    with pytest.raises(ValueError, match="queries must hold finite"):
+        ml.refine_prototypes(np.zeros((3, 2)), np.full((4, 2), np.nan))
+
+
+@pytest.mark.parametrize("query_alpha", [None, 2.0])
+def test_transductive_accuracy_equals_episode_by_episode_sklearn(query_alpha):
+    labels = np.repeat(np.arange(6), 40)
+    embeddings = np.random.default_rng(3).normal(size=(240, 4)) + labels[:, None] * 0.6
+    correct = total = 0
+    for support, query in ml.few_shot_episodes(labels, 4, 1, 5, episodes=40, seed=2, query_alpha=query_alpha):
+        prototypes = embeddings[support[:, 0]]
+        points = embeddings[np.concatenate(list(query))]
+        base = prototypes
+        for _ in range(2):
+            weights = _sklearn_responsibilities(base, points, 0.4)
+            base = (prototypes + weights.T @ points) / (1 + weights.sum(0))[:, None]
+        truth = np.repeat(np.arange(4), [len(q) for q in query])
+        chosen = np.argmin(((points[:, None] - base[None]) ** 2).sum(-1), axis=1)
+        correct += (chosen == truth).sum()
+        total += len(truth)
+    got = ml.n_way_k_shot_accuracy(embeddings, labels, 4, 1, 5, episodes=40, seed=2, transductive_steps=2,
+                                   temperature=0.4, query_alpha=query_alpha)
+    assert got == correct / total
+    inductive = ml.n_way_k_shot_accuracy(embeddings, labels, 4, 1, 5, episodes=40, seed=2, query_alpha=query_alpha)
+    assert got != inductive  # the refinement changed some decisions
 
 
 def test_fit_embedding_is_repeatable():
