@@ -219,23 +219,22 @@ def nms(boxes, scores, iou_threshold: float) -> np.ndarray:
     scores = _scores(scores, len(boxes))
     iou_threshold = check_number(iou_threshold, "iou_threshold", low=0, high=1)
     order = np.argsort(-scores, kind="stable")
-    areas = box_area(boxes)
-    suppressed = np.zeros(len(boxes), dtype=bool)
+    # the boxes in score order, one contiguous array per coordinate; every round keeps the
+    # first remaining box and drops the rest it suppresses, so the loop runs once per kept box
+    left, top, right, bottom = (np.ascontiguousarray(side) for side in boxes[order].T)
+    areas = box_area(boxes[order])
+    remaining = np.arange(len(order))
     keep = []
-    for position, index in enumerate(order):
-        if suppressed[index]:
-            continue
-        keep.append(index)
-        rest = order[position + 1:]
-        rest = rest[~suppressed[rest]]
-        top_left = np.maximum(boxes[index, :2], boxes[rest, :2])
-        bottom_right = np.minimum(boxes[index, 2:], boxes[rest, 2:])
-        sides = np.clip(bottom_right - top_left, 0, None)
-        intersection = sides[:, 0] * sides[:, 1]
+    while remaining.size:
+        first, rest = remaining[0], remaining[1:]
+        keep.append(first)
+        width = np.clip(np.minimum(right[first], right[rest]) - np.maximum(left[first], left[rest]), 0, None)
+        height = np.clip(np.minimum(bottom[first], bottom[rest]) - np.maximum(top[first], top[rest]), 0, None)
+        intersection = width * height
         with np.errstate(invalid="ignore", divide="ignore"):
-            iou = intersection / (areas[index] + areas[rest] - intersection)
-        suppressed[rest[iou > iou_threshold]] = True
-    return np.asarray(keep, dtype=np.int64)
+            iou = intersection / (areas[first] + areas[rest] - intersection)
+        remaining = rest[~(iou > iou_threshold)]  # a NaN IoU (two empty boxes) suppresses nothing
+    return order[np.asarray(keep, dtype=np.int64)]
 
 
 def batched_nms(boxes, scores, classes, iou_threshold: float) -> np.ndarray:
