@@ -108,17 +108,6 @@ def _source_index(coordinate: np.ndarray, size: int, padding_mode: str, align_co
     return pixels
 
 
-def _gather(x: np.ndarray, rows: np.ndarray, columns: np.ndarray, weights=None) -> np.ndarray:
-    """``x[n, :, rows, columns]`` (times ``weights``) as (N, Ho, Wo, C), zero where the pixel lies outside."""
-    n, channels, height, width = x.shape
-    inside = (rows >= 0) & (rows < height) & (columns >= 0) & (columns < width)
-    weights = inside if weights is None else weights * inside
-    # one flat index per output pixel into the (N * H * W, C) pixels: far quicker than x[n, :, rows, columns]
-    index = (np.arange(n)[:, None, None] * height + np.clip(rows, 0, height - 1)) * width + np.clip(columns, 0, width - 1)
-    pixels = np.moveaxis(x, 1, -1).reshape(-1, channels)
-    return np.take(pixels, index, axis=0) * weights[..., None].astype(x.dtype, copy=False)
-
-
 def grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
     """Read ``x`` at the points of ``grid``, as ``torch.nn.functional.grid_sample`` (4-D).
 
@@ -171,19 +160,33 @@ def grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=Fa
         raise TypeError(f"align_corners must be True or False; got {_describe(align_corners)}.")
     dtype = np.result_type(x.dtype, grid.dtype)
     x, grid = x.astype(dtype, copy=False), grid.astype(dtype, copy=False)
-    height, width = x.shape[2:]
-    columns = _source_index(grid[..., 0], width, padding_mode, align_corners)
-    rows = _source_index(grid[..., 1], height, padding_mode, align_corners)
+    count, channels, height, width = x.shape
+    # A point more than a pixel outside reads only zeros, wherever it lies. Clipped to two pixels
+    # out, its neighbours land on a border of zeros two pixels wide (three after the end, for
+    # the right and lower neighbours), so that no read needs a mask or a clip of its own.
+    columns = np.clip(_source_index(grid[..., 0], width, padding_mode, align_corners), -2, width + 1)
+    rows = np.clip(_source_index(grid[..., 1], height, padding_mode, align_corners), -2, height + 1)
+    # x with that border, as one row of all its pixels per channel, made once for all reads
+    pixels = np.pad(x, ((0, 0), (0, 0), (2, 3), (2, 3))).transpose(1, 0, 2, 3).reshape(channels, -1)
+    row_length = width + 5
+    first_row = np.arange(count)[:, None, None] * (height + 5) + 2
+
+    def flat_index(row, column):
+        """Where pixel (row, column) of each point's image lies in a row of ``pixels``."""
+        return (first_row + row) * row_length + column + 2
+
     if mode == "nearest":
-        values = _gather(x, np.rint(rows).astype(np.int64), np.rint(columns).astype(np.int64))
+        values = np.take(pixels, flat_index(np.rint(rows).astype(np.int64), np.rint(columns).astype(np.int64)), 1)
     else:
         left, top = np.floor(columns), np.floor(rows)
         # distances to the four neighbours, written as PyTorch does (1 - dx would round differently)
         dx_left, dx_right, dy_top, dy_bottom = columns - left, left + 1 - columns, rows - top, top + 1 - rows
-        left, top = left.astype(np.int64), top.astype(np.int64)
-        values = (_gather(x, top, left, dx_right * dy_bottom) + _gather(x, top, left + 1, dx_left * dy_bottom)
-                  + _gather(x, top + 1, left, dx_right * dy_top) + _gather(x, top + 1, left + 1, dx_left * dy_top))
-    return np.ascontiguousarray(np.moveaxis(values, -1, 1))                     # (N, C, Ho, Wo)
+        upper_left = flat_index(top.astype(np.int64), left.astype(np.int64))
+        # the other three neighbours are 1, a row and a row + 1 further along
+        values = sum(np.take(pixels[:, step:], upper_left, 1) * weight for step, weight in [
+            (0, dx_right * dy_bottom), (1, dx_left * dy_bottom),
+            (row_length, dx_right * dy_top), (row_length + 1, dx_left * dy_top)])
+    return np.ascontiguousarray(values.transpose(1, 0, 2, 3))                   # (N, C, Ho, Wo)
 
 
 class SpatialTransformer(nn.Module):
