@@ -838,7 +838,7 @@ def n_way_k_shot_accuracy(embeddings, labels, n_way: int = 5, k_shot: int = 1, q
     correct = total = 0
     for support, query in few_shot_episodes(labels, n_way, k_shot, queries, episodes, seed, query_alpha):
         points = embeddings[np.concatenate(list(query))]
-        truth = np.repeat(np.arange(n_way), [len(q) for q in query])
+        truth = np.repeat(np.arange(len(support)), [len(q) for q in query])
         prototypes = refine_prototypes(embeddings[support].mean(axis=1), points, k_shot, transductive_steps, temperature)
         correct += int((_squared_distances(points, prototypes).argmin(1) == truth).sum())
         total += len(truth)
