@@ -240,11 +240,6 @@ def test_other_pages_load_without_errors(site, server, browser):
         browser.get(f"{server}{page}")
         browser.execute_async_script(MATHJAX_DONE_JS)
         wrong = console_errors(browser) + network_problems(browser)
-        if page == "index.html":
-            # Jupyter Book's root page only redirects to the introduction and declares no icon, so
-            # Chromium may ask for /favicon.ico on its own before the redirect (a race): not a
-            # resource the site loads. Every other request and error still counts.
-            wrong = [problem for problem in wrong if not ("/favicon.ico" in problem and "404" in problem)]
         assert not wrong, f"{page}: " + "\n".join(wrong)
 
 

@@ -13,7 +13,9 @@
 Nothing else on the site comes from another host: the theme's fonts and scripts are in
 ``_static`` already, and no page needs RequireJS or the Jupyter widget manager. Two small
 repairs keep the browser's console free of errors (tests/test_browser.py checks it): each
-script is included once, and the theme gets a valid colour mode.
+script is included once, and the theme gets a valid colour mode; and the root page, which only
+redirects to the introduction, declares the site's icon, so that the browser does not ask for a
+``/favicon.ico`` that does not exist.
 """
 
 from __future__ import annotations
@@ -112,6 +114,19 @@ def drop_repeated_scripts(app, pagename, templatename, context, doctree) -> None
     context["script_files"][:] = unique  # in place: later handlers (MathJax's) add to this list
 
 
+def declare_icon_on_redirect(app, exception) -> None:
+    """Add the site's icon to the root ``index.html`` that sphinx-external-toc writes at the end
+    of the build, a bare redirect to the first page: without an icon of its own, the browser
+    asks for ``/favicon.ico`` (a 404) while the redirect runs."""
+    page = Path(app.outdir) / "index.html"
+    if exception is not None or not app.config.html_favicon or not page.exists():
+        return
+    html = page.read_text(encoding="utf8")
+    if 'http-equiv="Refresh"' in html and 'rel="icon"' not in html:
+        icon = f"_static/{Path(app.config.html_favicon).name}"
+        page.write_text(f'{html.rstrip()}\n<link rel="icon" href="{icon}" />\n', encoding="utf8")
+
+
 def setup(app):
     """Sphinx extension entry point."""
     os.environ[WEBSITE_VARIABLE] = "1"
@@ -119,4 +134,6 @@ def setup(app):
     app.connect("config-inited", set_theme_mode)
     # Early: html-page-context stops at the first handler that returns a template name.
     app.connect("html-page-context", drop_repeated_scripts, priority=100)
+    # Late: after sphinx-external-toc's build-finished handler has written the redirect.
+    app.connect("build-finished", declare_icon_on_redirect, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
