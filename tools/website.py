@@ -11,9 +11,9 @@
   ``.cache/website`` (ignored by git) and later builds reuse it. Its licence travels with it.
 
 Nothing else on the site comes from another host: the theme's fonts and scripts are in
-``_static`` already, and no page needs RequireJS or the Jupyter widget manager. Two small
+``_static`` already, and no page needs RequireJS or the Jupyter widget manager. Three small
 repairs keep the browser's console free of errors (tests/test_browser.py checks it): each
-script is included once, and the theme gets a valid colour mode; and the root page, which only
+script is included once; the theme gets a valid colour mode; and the root page, which only
 redirects to the introduction, declares the site's icon, so that the browser does not ask for a
 ``/favicon.ico`` that does not exist.
 """
