@@ -787,6 +787,11 @@ def refine_prototypes(prototypes, queries, k_shot: int = 1, steps: int = 1, temp
     k_shot = check_number(k_shot, "k_shot", low=1, integer=True)
     steps = check_number(steps, "steps", low=0, integer=True)
     temperature = check_number(temperature, "temperature", low=0, low_inclusive=False, finite=True)
+    return _refined(prototypes, queries, k_shot, steps, temperature)
+
+
+def _refined(prototypes: np.ndarray, queries: np.ndarray, k_shot: int, steps: int, temperature: float) -> np.ndarray:
+    """:func:`refine_prototypes` on checked float arrays and numbers."""
     support_sum = k_shot * prototypes
     refined = prototypes
     for _ in range(steps):
@@ -834,12 +839,14 @@ def n_way_k_shot_accuracy(embeddings, labels, n_way: int = 5, k_shot: int = 1, q
     if labels.shape != (len(embeddings),):
         raise ValueError(f"labels must hold one class per embedding, shape ({len(embeddings)},); got {labels.shape}.")
     transductive_steps = check_number(transductive_steps, "transductive_steps", low=0, integer=True)
+    temperature = check_number(temperature, "temperature", low=0, low_inclusive=False, finite=True)
     embeddings = embeddings.astype(np.float64)
     correct = total = 0
     for support, query in few_shot_episodes(labels, n_way, k_shot, queries, episodes, seed, query_alpha):
         points = embeddings[np.concatenate(list(query))]
         truth = np.repeat(np.arange(len(support)), [len(q) for q in query])
-        prototypes = refine_prototypes(embeddings[support].mean(axis=1), points, k_shot, transductive_steps, temperature)
+        # checked once above, not in every episode
+        prototypes = _refined(embeddings[support].mean(axis=1), points, len(support[0]), transductive_steps, temperature)
         correct += int((_squared_distances(points, prototypes).argmin(1) == truth).sum())
         total += len(truth)
     return correct / total
